@@ -1,0 +1,71 @@
+"""Comparisons of an Exchange with AWS facts; each raises Failure with expected/observed.
+
+These are the only places where a check's verdict is computed, so every check words its
+failures the same way and carries the same evidence.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from conformance.checks.registry import Failure
+from conformance.exchange import Exchange
+from conformance.spec.facts import Fact, fact, load_status
+from conformance.spec.schema import validation_errors
+from conformance.spec.model import load_model
+
+UUID_RE = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+
+
+def expected_error(f: Fact, **fill: str) -> dict[str, Any]:
+    out: dict[str, Any] = {"status": load_status().status_for(f.error or ""), "type": f.error}
+    if f.expected_message(**fill) is not None:
+        out["message"] = f.expected_message(**fill)
+    return out
+
+
+def expect_error(ex: Exchange, fact_id: str, *, message: bool = True, **fill: str) -> None:
+    """The response is the error the fact names: wire status, `__type` and (optionally) message."""
+    f = fact(fact_id)
+    want = expected_error(f, **fill)
+    got = ex.summary()
+    problems = []
+    if ex.status != want["status"]:
+        problems.append(f"status {ex.status} (want {want['status']})")
+    if ex.error_type != f.error:
+        problems.append(f"__type {ex.error_type!r} (want {f.error!r})")
+    if message and not f.message_ok(ex.message, **fill):
+        problems.append(f"message {got['message']!r} (want {want.get('message')!r})")
+    if problems:
+        raise Failure(f"{ex.operation}: " + "; ".join(problems), expected=want, observed=got)
+
+
+def expect_ok(ex: Exchange, shape: bool = True) -> dict[str, Any]:
+    """HTTP 200 with a JSON object body that (optionally) validates against the output shape."""
+    if ex.status != 200 or not isinstance(ex.json, dict):
+        raise Failure(f"{ex.operation}: expected 200 with a JSON object, got {ex.status}",
+                      expected={"status": 200}, observed=ex.summary())
+    if shape:
+        expect_shape(ex)
+    return ex.json
+
+
+def expect_shape(ex: Exchange) -> None:
+    name = load_model().output_shape(ex.operation)
+    errors = validation_errors(name, ex.json) if name else []
+    if errors:
+        raise Failure(f"{ex.operation} response does not match {name}: {errors[0]}"
+                      + (f" (+{len(errors) - 1} more)" if len(errors) > 1 else ""),
+                      expected={"shape": name}, observed={"violations": errors[:10]})
+
+
+def expect_equal(what: str, observed: Any, expected: Any) -> None:
+    if observed != expected:
+        raise Failure(f"{what}: got {observed!r}, want {expected!r}",
+                      expected={what: expected}, observed={what: observed})
+
+
+def expect_true(condition: bool, message: str, expected: Any = None, observed: Any = None) -> None:
+    if not condition:
+        raise Failure(message, expected=expected, observed=observed)

@@ -1,0 +1,197 @@
+"""One captured request/response pair, and the masking of secrets in everything we write.
+
+Why masking lives here: every report, log line and attachment is built from an Exchange, so
+masking once at this seam covers them all. Two layers:
+1. by key: members that carry secrets (passwords, SecretHash, tokens, sessions, keys) are
+   replaced with `***` wherever they appear in a JSON body, header or map;
+2. by value: every secret value the suite sends or receives is remembered in SECRETS, and
+   `scrub()` removes it from any free text (a target echoing a password in an error message,
+   a traceback, a raw body), so a secret under an unexpected key is still caught.
+"""
+
+from __future__ import annotations
+
+import json
+import shlex
+import threading
+from dataclasses import dataclass, field
+from typing import Any
+
+MASK = "***"
+SECRET_KEYS = frozenset({
+    "Password", "PreviousPassword", "ProposedPassword", "TemporaryPassword", "SecretHash",
+    "AccessToken", "IdToken", "RefreshToken", "Session", "ClientSecret", "SecretCode",
+    "SecretAccessKey", "SessionToken", "AccessKeyId",
+    "PASSWORD", "NEW_PASSWORD", "SECRET_HASH", "REFRESH_TOKEN", "SRP_A", "DEVICE_KEY",
+    "authorization", "x-amz-security-token",
+})
+_MIN_SECRET_LEN = 4  # shorter values would scrub ordinary text
+
+
+class _SecretRegistry:
+    """Process-wide set of secret values seen; thread-safe, only grows."""
+
+    def __init__(self) -> None:
+        self._values: set[str] = set()
+        self._lock = threading.Lock()
+
+    def add(self, value: object) -> None:
+        if isinstance(value, str) and len(value) >= _MIN_SECRET_LEN:
+            with self._lock:
+                self._values.add(value)
+
+    def scrub(self, text: str) -> str:
+        with self._lock:
+            values = sorted(self._values, key=len, reverse=True)
+        for value in values:
+            if value in text:
+                text = text.replace(value, MASK)
+                text = text.replace(json.dumps(value)[1:-1], MASK)
+        return text
+
+
+SECRETS = _SecretRegistry()
+
+
+def is_secret_key(key: str) -> bool:
+    return key in SECRET_KEYS or key.lower() in SECRET_KEYS
+
+
+def mask(value: Any) -> Any:
+    """A deep copy of a JSON-like value with secret members masked (and remembered)."""
+    if isinstance(value, dict):
+        return {k: _mask_member(k, v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [mask(v) for v in value]
+    if isinstance(value, str):
+        return SECRETS.scrub(value)
+    return value
+
+
+def _mask_member(key: str, value: Any) -> Any:
+    if is_secret_key(str(key)):
+        remember(value)
+        return MASK
+    return mask(value)
+
+
+def remember(value: Any) -> None:
+    """Register every string inside `value` as a secret."""
+    if isinstance(value, dict):
+        for v in value.values():
+            remember(v)
+    elif isinstance(value, list):
+        for v in value:
+            remember(v)
+    else:
+        SECRETS.add(value)
+
+
+def harvest(value: Any) -> None:
+    """Walk a body and remember the values of its secret members (before anything prints it)."""
+    mask(value)
+
+
+def scrub(text: str) -> str:
+    return SECRETS.scrub(text)
+
+
+def _json_or_none(data: bytes) -> Any:
+    try:
+        return json.loads(data.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError):
+        return None
+
+
+@dataclass(frozen=True)
+class Exchange:
+    """What was sent and what came back; `headers` keys of the response are lower-case."""
+
+    operation: str
+    url: str
+    target_header: str | None
+    request_headers: dict[str, str]
+    request_body: bytes
+    signed: bool
+    status: int
+    headers: dict[str, str]
+    body: bytes
+    elapsed_s: float
+    region: str = "us-east-1"
+    json_cache: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+
+    @property
+    def json(self) -> Any:
+        if "v" not in self.json_cache:
+            self.json_cache["v"] = _json_or_none(self.body)
+        return self.json_cache["v"]
+
+    @property
+    def request_json(self) -> Any:
+        return _json_or_none(self.request_body)
+
+    @property
+    def error_type(self) -> str | None:
+        body = self.json
+        value = body.get("__type") if isinstance(body, dict) else None
+        return value if isinstance(value, str) else None
+
+    @property
+    def message(self) -> Any:
+        body = self.json
+        if not isinstance(body, dict):
+            return None
+        return body.get("message", body.get("Message"))
+
+    def summary(self) -> dict[str, Any]:
+        """Status, error type and message (masked): the `observed` of most checks."""
+        return mask({"status": self.status, "type": self.error_type, "message": self.message})
+
+    def evidence(self) -> dict[str, Any]:
+        """The whole exchange, masked, for reports and attachments."""
+        body = self.json
+        return mask({
+            "operation": self.operation,
+            "request": {"url": self.url, "headers": self.request_headers,
+                        "body": self.request_json if self.request_json is not None
+                        else self.request_body.decode("utf-8", "replace")},
+            "response": {"status": self.status, "headers": self.headers,
+                         "body": body if body is not None
+                         else self.body.decode("utf-8", "replace")[:2000]},
+        })
+
+    def reproduce(self) -> str:
+        """A runnable curl command (secrets masked; signed calls use curl's --aws-sigv4)."""
+        body = self.request_json
+        data = json.dumps(mask(body)) if body is not None else scrub(
+            self.request_body.decode("utf-8", "replace"))
+        parts = ["curl", "-sS", "-X", "POST", self.url,
+                 "-H", "Content-Type: " + self.request_headers.get(
+                     "Content-Type", "application/x-amz-json-1.1")]
+        if self.target_header:
+            parts += ["-H", "X-Amz-Target: " + self.target_header]
+        if self.signed:
+            parts += ["--aws-sigv4", f"aws:amz:{self.region}:cognito-idp",
+                      "--user", "$AWS_ACCESS_KEY_ID:$AWS_SECRET_ACCESS_KEY"]
+        parts += ["--data", data]
+        return " ".join(shlex.quote(p) if not p.startswith("$AWS") else f'"{p}"'
+                        for p in parts)
+
+    def reproduce_boto3(self) -> str:
+        body = self.request_json
+        if not isinstance(body, dict):
+            return ""
+        method = _snake(self.operation)
+        return ("boto3.client('cognito-idp', endpoint_url=" + repr(self.url.rstrip("/"))
+                + ", config=botocore.config.Config(parameter_validation=False))."
+                + f"{method}(**{mask(body)!r})")
+
+
+def _snake(name: str) -> str:
+    out = []
+    for i, ch in enumerate(name):
+        if ch.isupper() and i and (not name[i - 1].isupper() or
+                                   (i + 1 < len(name) and name[i + 1].islower())):
+            out.append("_")
+        out.append(ch.lower())
+    return "".join(out)

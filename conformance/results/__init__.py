@@ -1,0 +1,1 @@
+"""Outcomes of checks, expectations applied to them, and the results.json contract."""

@@ -1,0 +1,87 @@
+"""Runs one check against the target and turns whatever happened into a CheckResult.
+
+The only place that maps exceptions to outcomes: Failure -> failed, Unsupported (or a
+missing capability) -> unsupported, SetupError / TargetUnreachable / anything else -> error.
+Messages and evidence pass through the masking layer before they leave this module.
+"""
+
+from __future__ import annotations
+
+import time
+import traceback
+from dataclasses import dataclass, field
+from typing import Any
+
+from conformance.checks.context import Ctx
+from conformance.checks.registry import Check, Failure, SetupError, Unsupported
+from conformance.exchange import mask, scrub
+from conformance.provision import ProvisionError, Provisioner
+from conformance.results.expectations import Expectation, apply
+from conformance.results.outcome import ERROR, FAILED, PASSED, UNSUPPORTED, CheckResult
+from conformance.targets.base import Target
+from conformance.wire import Caller, TargetUnreachable
+
+
+@dataclass
+class CheckSession:
+    target: Target
+    caller: Caller
+    provisioner: Provisioner
+    expectations: dict[str, Expectation]
+    capabilities: frozenset[str]
+    observations: list[dict[str, Any]] = field(default_factory=list)
+
+    def context(self) -> Ctx:
+        return Ctx(self.caller, self.provisioner, self.target, self.capabilities)
+
+    def run(self, check: Check) -> CheckResult:
+        ctx = self.context()
+        start = time.perf_counter()
+        outcome, message, expected, observed, unreachable = self._execute(check, ctx)
+        result = CheckResult(
+            id=check.id, operation=check.operation, category=check.category,
+            outcome=outcome, message=scrub(message), expected=mask(expected),
+            observed=mask(observed), evidence=check.evidence,
+            reproduce=ctx.exchanges[-1].reproduce() if ctx.exchanges else "",
+            duration_s=round(time.perf_counter() - start, 4), unreachable=unreachable,
+            trace=[ex.evidence() for ex in ctx.exchanges])
+        if check.is_observation:
+            return result
+        return apply(result, self.expectations)
+
+    def _execute(self, check: Check, ctx: Ctx) -> tuple[str, str, Any, Any, bool]:
+        missing = check.requires - self.capabilities
+        if missing:
+            return UNSUPPORTED, f"target lacks {', '.join(sorted(missing))}", {}, {}, False
+        try:
+            value = check.func(ctx)
+        except Failure as failure:
+            return FAILED, failure.message, failure.expected or {}, failure.observed or {}, False
+        except Unsupported as exc:
+            return UNSUPPORTED, str(exc), {}, {}, False
+        except TargetUnreachable as exc:
+            return ERROR, f"target unreachable: {exc}", {}, {}, True
+        except (SetupError, ProvisionError) as exc:
+            return ERROR, str(exc), {}, _last(ctx), False
+        except Exception as exc:  # noqa: BLE001 - a harness bug must not lose the run
+            tail = traceback.format_exception_only(type(exc), exc)[-1].strip()
+            return ERROR, f"harness error: {tail}", {}, _last(ctx), False
+        observed = value if isinstance(value, dict) else ctx.observed
+        return PASSED, "", {}, observed, False
+
+
+def _last(ctx: Ctx) -> Any:
+    return ctx.exchanges[-1].summary() if ctx.exchanges else {}
+
+
+def build_session(target: Target, config: Any, expectations: dict[str, Expectation],
+                  capabilities: frozenset[str] | None = None) -> CheckSession:
+    from conformance.wire import AwsCredentials
+
+    key, secret, token = config.credentials()
+    caller = Caller(target.endpoint, config.region, AwsCredentials(key, secret, token),
+                    timeout_s=config.timeout_s)
+    return CheckSession(target=target, caller=caller, provisioner=Provisioner(caller),
+                        expectations=expectations,
+                        capabilities=capabilities if capabilities is not None
+                        else frozenset(target.capabilities))

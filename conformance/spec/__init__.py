@@ -1,0 +1,1 @@
+"""The pinned AWS facts: botocore model, status table, behaviour facts, JSON Schemas."""

@@ -1,0 +1,112 @@
+"""AWS behaviour facts (specs/behaviours/*.toml) and the wire status table (specs/status.toml).
+
+A check never pastes an AWS string or status into its code: it names a fact id, and this
+module hands back the fact with its sources. Every fact must cite at least one source and a
+confidence from ../shared/EVIDENCE.md; loading fails loudly otherwise, so a fact cannot
+slip in unsourced.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import tomllib
+from dataclasses import dataclass, field
+from typing import Any
+
+from conformance.paths import specs_dir
+
+CONFIDENCES = ("recorded", "documented", "reported", "inferred", "unknown")
+MATCHES = ("exact", "prefix", "contains", "regex", "any")
+_KNOWN_KEYS = {"summary", "operation", "error", "message", "match", "confidence", "sources"}
+
+
+@dataclass(frozen=True)
+class Fact:
+    id: str
+    summary: str
+    confidence: str
+    sources: tuple[str, ...]
+    operation: str | None = None
+    error: str | None = None
+    message: str | None = None
+    match: str = "exact"
+    data: dict[str, Any] = field(default_factory=dict)
+
+    def message_ok(self, observed: object, **fill: str) -> bool:
+        """Does an observed message satisfy this fact (placeholders `{name}` filled in)?"""
+        if self.message is None or self.match == "any":
+            return True
+        if not isinstance(observed, str):
+            return False
+        wanted = self.message.format(**fill) if fill else self.message
+        return _MATCHERS[self.match](wanted, observed)
+
+    def expected_message(self, **fill: str) -> str | None:
+        if self.message is None or self.match == "any":
+            return None
+        wanted = self.message.format(**fill) if fill else self.message
+        return wanted if self.match == "exact" else f"{self.match}: {wanted}"
+
+
+_MATCHERS = {
+    "exact": lambda want, got: got == want,
+    "prefix": lambda want, got: got.startswith(want),
+    "contains": lambda want, got: want in got,
+    "regex": lambda want, got: re.fullmatch(want, got, re.DOTALL) is not None,
+}
+
+
+@dataclass(frozen=True)
+class StatusTable:
+    errors: dict[str, int]
+    smithy: dict[str, int]
+    client_default: int
+    server_default: int
+
+    def status_for(self, error: str) -> int:
+        return self.errors.get(error, self.client_default)
+
+
+def _fact(fid: str, raw: dict[str, Any]) -> Fact:
+    if raw.get("confidence") not in CONFIDENCES:
+        raise ValueError(f"fact {fid}: confidence must be one of {CONFIDENCES}")
+    if not raw.get("sources"):
+        raise ValueError(f"fact {fid}: at least one source is required")
+    if raw.get("match", "exact") not in MATCHES:
+        raise ValueError(f"fact {fid}: match must be one of {MATCHES}")
+    data = {k: v for k, v in raw.items() if k not in _KNOWN_KEYS}
+    return Fact(
+        id=fid, summary=raw.get("summary", ""), confidence=raw["confidence"],
+        sources=tuple(raw["sources"]), operation=raw.get("operation"), error=raw.get("error"),
+        message=raw.get("message"), match=raw.get("match", "exact"), data=data,
+    )
+
+
+@functools.lru_cache(maxsize=1)
+def load_facts() -> dict[str, Fact]:
+    facts: dict[str, Fact] = {}
+    for path in sorted((specs_dir() / "behaviours").glob("*.toml")):
+        for fid, raw in tomllib.loads(path.read_text()).items():
+            if fid in facts:
+                raise ValueError(f"fact {fid} defined twice (second in {path.name})")
+            facts[fid] = _fact(fid, raw)
+    return facts
+
+
+def fact(fid: str) -> Fact:
+    try:
+        return load_facts()[fid]
+    except KeyError:
+        raise KeyError(f"no fact {fid!r} in specs/behaviours/") from None
+
+
+@functools.lru_cache(maxsize=1)
+def load_status() -> StatusTable:
+    raw = tomllib.loads((specs_dir() / "status.toml").read_text())
+    rows = raw["errors"]
+    return StatusTable(
+        errors={k: v["wire"] for k, v in rows.items()},
+        smithy={k: v["smithy"] for k, v in rows.items()},
+        client_default=raw["defaults"]["client"], server_default=raw["defaults"]["server"],
+    )

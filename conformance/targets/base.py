@@ -1,0 +1,84 @@
+"""The Target contract and the discovery of target plugins.
+
+A target is something that answers the cognito-idp API: an emulator the suite starts and
+stops itself, or a running endpoint it attaches to (`--endpoint`). It declares
+capabilities (what checks may rely on) and, where it can, a code oracle that reveals the
+confirmation code it sent. A check that needs a capability the target lacks is
+`unsupported`, never faked.
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+import socket
+from importlib.metadata import entry_points
+from typing import ClassVar, Protocol, runtime_checkable
+
+from conformance.config import ConfigError, RunConfig
+
+# What a check may require. Keep this list short and documented in README.md.
+CAPABILITIES = {
+    "code-oracle": "the suite can learn the confirmation code the target sent",
+    "reset": "the target's state can be wiped between runs",
+    "admin": "IAM-signed admin operations (AdminGetUser, AdminConfirmSignUp...) work",
+    "create-pool": "pools and clients can be created through the API",
+}
+
+
+class TargetStartError(RuntimeError):
+    """The target could not be started or reached (exit code 3)."""
+
+
+@runtime_checkable
+class Target(Protocol):
+    name: ClassVar[str]
+    capabilities: frozenset[str]
+
+    @property
+    def endpoint(self) -> str: ...
+
+    def start(self) -> None: ...
+
+    def stop(self) -> None: ...
+
+    def reset(self) -> None: ...
+
+    def version(self) -> str: ...
+
+    def confirmation_code(self, pool_id: str, username: str) -> str | None: ...
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _module_targets() -> dict[str, str]:
+    import conformance.targets as pkg
+
+    return {m.name.replace("_", "-"): f"conformance.targets.{m.name}"
+            for m in pkgutil.iter_modules(pkg.__path__) if m.name not in ("base",)
+            and not m.name.startswith("_")}
+
+
+def available_targets() -> list[str]:
+    names = set(_module_targets())
+    names.update(ep.name for ep in entry_points(group="cognito_conformance.targets"))
+    return sorted(names)
+
+
+def load_target(config: RunConfig, name: str | None = None) -> Target:
+    """Instantiate the target plugin named by the config (ConfigError if unknown)."""
+    name = name or config.target
+    modules = _module_targets()
+    if name in modules:
+        cls = importlib.import_module(modules[name]).TARGET
+    else:
+        eps = {ep.name: ep for ep in entry_points(group="cognito_conformance.targets")}
+        if name not in eps:
+            raise ConfigError(f"unknown target {name!r}; choose from "
+                              f"{', '.join(available_targets())} (or all)")
+        cls = eps[name].load()
+    return cls(config)

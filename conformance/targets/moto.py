@@ -1,0 +1,68 @@
+"""moto as a target: started in-process on a free loopback port, or attached with --endpoint.
+
+moto 5.2 serves cognito-idp without checking SigV4 and does not check confirmation codes:
+every code is accepted. Its code oracle therefore returns a fixed code, and the checks that
+need a wrong code to be rejected show moto's behaviour honestly (see expectations/moto.toml).
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import ClassVar
+
+import requests
+
+from conformance.config import RunConfig
+from conformance.targets.base import TargetStartError
+
+FIXED_CODE = "123456"
+
+
+class MotoTarget:
+    name: ClassVar[str] = "moto"
+    capabilities = frozenset({"code-oracle", "reset", "admin", "create-pool"})
+
+    def __init__(self, config: RunConfig) -> None:
+        self.config = config
+        self._server = None
+        self._endpoint = config.endpoint
+
+    @property
+    def endpoint(self) -> str:
+        if not self._endpoint:
+            raise TargetStartError("moto is not started")
+        return self._endpoint
+
+    def start(self) -> None:
+        if self._endpoint:
+            return
+        from moto.server import ThreadedMotoServer
+
+        logging.getLogger("werkzeug").setLevel(logging.ERROR)
+        try:
+            self._server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+            self._server.start()
+        except Exception as exc:  # noqa: BLE001 - any start failure is a start error
+            raise TargetStartError(f"moto did not start: {exc}") from exc
+        host, port = self._server.get_host_and_port()
+        self._endpoint = f"http://{host}:{port}"
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.stop()
+            self._server = None
+            self._endpoint = None
+
+    def reset(self) -> None:
+        requests.post(self.endpoint + "/moto-api/reset", timeout=self.config.timeout_s)
+
+    def version(self) -> str:
+        import moto
+
+        return moto.__version__ if not self.config.endpoint else f"{moto.__version__}?"
+
+    def confirmation_code(self, pool_id: str, username: str) -> str | None:
+        return FIXED_CODE
+
+
+TARGET = MotoTarget

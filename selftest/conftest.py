@@ -1,0 +1,65 @@
+"""Self-test fixtures: a real moto server, the fault proxy in front of it, and a check runner.
+
+`run_check(check_id, faults)` runs one registered check against the proxy with the given
+faults installed and returns its CheckResult (no expectations applied), so a test can say
+"with this fault the check fails, with that fix it passes".
+"""
+
+from __future__ import annotations
+
+from typing import Callable, Iterator
+
+import pytest
+
+from conformance.checks import all_checks
+from conformance.config import RunConfig
+from conformance.results.outcome import CheckResult
+from conformance.results.runner import CheckSession, build_session
+from conformance.targets.moto import MotoTarget
+from selftest.faultproxy import Fault, FaultProxy
+
+RunCheck = Callable[..., CheckResult]
+
+
+@pytest.fixture(scope="session")
+def moto_server() -> Iterator[MotoTarget]:
+    target = MotoTarget(RunConfig())
+    target.start()
+    yield target
+    target.stop()
+
+
+@pytest.fixture(scope="session")
+def fault_proxy(moto_server: MotoTarget) -> Iterator[FaultProxy]:
+    proxy = FaultProxy(moto_server.endpoint)
+    endpoint = proxy.start()
+    proxy.endpoint = endpoint  # type: ignore[attr-defined]
+    yield proxy
+    proxy.stop()
+
+
+@pytest.fixture(scope="session")
+def proxied_session(fault_proxy: FaultProxy) -> Iterator[CheckSession]:
+    config = RunConfig(endpoint=fault_proxy.endpoint)  # type: ignore[attr-defined]
+    target = MotoTarget(config)
+    session = build_session(target, config, expectations={})
+    yield session
+    session.provisioner.cleanup()
+
+
+@pytest.fixture(scope="session")
+def checks_by_id() -> dict:
+    return {c.id: c for c in all_checks()}
+
+
+@pytest.fixture
+def run_check(fault_proxy: FaultProxy, proxied_session: CheckSession,
+              checks_by_id: dict) -> Iterator[RunCheck]:
+    def run(check_id: str, faults: list[Fault] | None = None) -> CheckResult:
+        fault_proxy.faults = list(faults or [])
+        try:
+            return proxied_session.run(checks_by_id[check_id])
+        finally:
+            fault_proxy.faults = []
+    yield run
+    fault_proxy.faults = []
