@@ -1,22 +1,10 @@
-"""For every registered check: a fault that must make it FAIL, and (where moto is not already
-AWS-like) a fix that must make it PASS. The meta-test fails when a check has no entry.
-
-Keep entries small and specific: the broken fault should flip exactly the behaviour the
-check enforces, on the call the check judges.
-"""
+"""Fault cases for the wire checks and SignUp status-mapping checks."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 from selftest import faultproxy as fp
+from selftest.cases.case import Case
 from selftest.fixes import aws_error, aws_framing, rewrite_message
-
-
-@dataclass(frozen=True)
-class Case:
-    broken: list[fp.Fault]
-    fixed: list[fp.Fault] = field(default_factory=list)
 
 
 UNKNOWN_CLIENT_ERROR = dict(operation="SignUp", when_type="ResourceNotFoundException")
