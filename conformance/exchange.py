@@ -24,6 +24,9 @@ SECRET_KEYS = frozenset({
     "SecretAccessKey", "SessionToken", "AccessKeyId",
     "PASSWORD", "NEW_PASSWORD", "SECRET_HASH", "REFRESH_TOKEN", "SRP_A", "DEVICE_KEY",
     "authorization", "x-amz-security-token",
+    # members the model marks sensitive that carry secrets too (RevokeToken, client secrets)
+    "Token", "ClientSecretValue", "Secret", "FeedbackToken",
+    "PASSWORD_CLAIM_SIGNATURE", "PASSWORD_CLAIM_SECRET_BLOCK", "SECRET_BLOCK",
 })
 _MIN_SECRET_LEN = 4  # shorter values would scrub ordinary text
 
@@ -44,10 +47,21 @@ class _SecretRegistry:
         with self._lock:
             values = sorted(self._values, key=len, reverse=True)
         for value in values:
-            if value in text:
-                text = text.replace(value, MASK)
-                text = text.replace(json.dumps(value)[1:-1], MASK)
+            for form in _written_forms(value):  # escaped forms first: they contain no raw
+                text = text.replace(form, MASK)
         return text
+
+    def values(self) -> frozenset[str]:
+        """A read-only snapshot of every secret value remembered so far (self-tests grep it)."""
+        with self._lock:
+            return frozenset(self._values)
+
+
+def _written_forms(value: str) -> list[str]:
+    """How a secret can appear in text we write: JSON-escaped (ASCII or not), repr, raw."""
+    forms = [json.dumps(value)[1:-1], json.dumps(value, ensure_ascii=False)[1:-1],
+             repr(value)[1:-1], value]
+    return sorted(set(forms), key=len, reverse=True)
 
 
 SECRETS = _SecretRegistry()

@@ -76,6 +76,10 @@ class Recorder:
                                                 "keyword": self.config.keyword}})
         name = self.target_info.get("name", self.config.target)
         results_json.write(self.config.target_report_dir(name) / "results.json", doc)
+        from conformance.reporting.markdown import write_summary  # the human-readable twin
+
+        write_summary(results_json.read(self.config.target_report_dir(name) / "results.json"),
+                      self.config.target_report_dir(name) / "summary.md")
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

@@ -79,9 +79,19 @@ def build_session(target: Target, config: Any, expectations: dict[str, Expectati
     from conformance.wire import AwsCredentials
 
     key, secret, token = config.credentials()
+    _remember_credentials(key, secret, token)
     caller = Caller(target.endpoint, config.region, AwsCredentials(key, secret, token),
                     timeout_s=config.timeout_s)
     return CheckSession(target=target, caller=caller, provisioner=Provisioner(caller),
                         expectations=expectations,
                         capabilities=capabilities if capabilities is not None
                         else frozenset(target.capabilities))
+
+
+def _remember_credentials(*values: str | None) -> None:
+    """Real credentials are secrets (AWS echoes the access key in signature errors); the
+    emulator dummies are not: scrubbing the word `test` would mangle every report."""
+    from conformance.config import EMULATOR_CREDENTIALS
+    from conformance.exchange import remember
+
+    remember([v for v in values if v and v not in EMULATOR_CREDENTIALS])
