@@ -26,6 +26,11 @@ class Ctx:
     capabilities: frozenset[str]
     exchanges: list[Exchange] = field(default_factory=list)
     observed: dict[str, Any] = field(default_factory=dict)
+    # The run's RunConfig (seed, profile: the state machine's budget); None in bare contexts.
+    config: Any = None
+    # Check ids the target's expectations list as known deviations (the state machine leaves
+    # those behaviours to their own checks instead of failing on them again).
+    known_deviations: frozenset[str] = frozenset()
 
     # -- raw calls -------------------------------------------------------------------------
     def call(self, operation: str, body: Any = None, **kwargs: Any) -> Exchange:

@@ -30,9 +30,11 @@ class CheckSession:
     expectations: dict[str, Expectation]
     capabilities: frozenset[str]
     observations: list[dict[str, Any]] = field(default_factory=list)
+    config: Any = None  # the RunConfig (seed, profile) checks such as the state machine read
 
     def context(self) -> Ctx:
-        return Ctx(self.caller, self.provisioner, self.target, self.capabilities)
+        return Ctx(self.caller, self.provisioner, self.target, self.capabilities,
+                   config=self.config, known_deviations=frozenset(self.expectations))
 
     def run(self, check: Check) -> CheckResult:
         ctx = self.context()
@@ -85,7 +87,7 @@ def build_session(target: Target, config: Any, expectations: dict[str, Expectati
     return CheckSession(target=target, caller=caller, provisioner=Provisioner(caller),
                         expectations=expectations,
                         capabilities=capabilities if capabilities is not None
-                        else frozenset(target.capabilities))
+                        else frozenset(target.capabilities), config=config)
 
 
 def _remember_credentials(*values: str | None) -> None:
