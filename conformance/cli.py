@@ -45,7 +45,21 @@ def build_parser() -> argparse.ArgumentParser:
     diff.add_argument("new")
     spec = sub.add_parser("spec", help="regenerate derived spec files")
     spec.add_argument("what", choices=["status", "openapi"])
+    _add_cleanup_baseline(sub)
     return parser
+
+
+def _add_cleanup_baseline(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    cleanup = sub.add_parser("cleanup", help="delete leftover pools named with the run prefix")
+    cleanup.add_argument("--target", dest="cc_target", default=None,
+                         help="aws (default) or url; url needs --endpoint")
+    cleanup.add_argument("--endpoint", dest="cc_endpoint", default=None)
+    cleanup.add_argument("--region", dest="cc_region", default=None)
+    cleanup.add_argument("--report-dir", dest="cc_report_dir", default=None)
+    cleanup.add_argument("--prefix", default=None, help="pool-name prefix (default ccf-)")
+    baseline = sub.add_parser("baseline", help="draft expectations TOML entries for every "
+                              "unexpected failure in a results.json")
+    baseline.add_argument("results")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -67,7 +81,15 @@ def cmd_run(args: argparse.Namespace) -> int:
     for name in names:
         code = run_target(config.replace(target=name), verbose=args.verbose)
         worst = max(worst, code)
+        if _interrupted():
+            raise KeyboardInterrupt
     return worst
+
+
+def _interrupted() -> bool:
+    from conformance.targets.process import interrupted
+
+    return interrupted()
 
 
 def _target_names(config: RunConfig) -> list[str]:
@@ -157,9 +179,11 @@ def cmd_checks(args: argparse.Namespace) -> int:
 
 
 def cmd_matrix(args: argparse.Namespace) -> int:
-    from conformance.reporting.matrix import render_matrix
+    from conformance.reporting.matrix import render_matrix, write_matrix
 
     print(render_matrix(Path(args.reports)))
+    for path in write_matrix(Path(args.reports)):
+        print(f"wrote {path}", file=sys.stderr)
     return EXIT_OK
 
 
@@ -179,8 +203,35 @@ def cmd_spec(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_cleanup(args: argparse.Namespace) -> int:
+    from conformance.cleanup import report_leaks, sweep
+    from conformance.wire import AwsCredentials, Caller
+
+    config = from_sources(vars(args), target=args.cc_target or "aws")
+    if config.target not in ("aws", "url"):
+        raise ConfigError("cleanup sweeps --target aws or --target url --endpoint URL")
+    endpoint = config.endpoint or (None if config.target == "url" else
+                                   f"https://cognito-idp.{config.region}.amazonaws.com")
+    if not endpoint:
+        raise ConfigError("cleanup --target url needs --endpoint URL")
+    key, secret, token = config.credentials()
+    result = sweep(Caller(endpoint, config.region, AwsCredentials(key, secret, token),
+                          timeout_s=config.timeout_s), prefix=args.prefix)
+    print(f"deleted {len(result.deleted)} pool(s) from {endpoint}")
+    leaked = report_leaks(config.target_report_dir(), config.target, endpoint, result.leaked)
+    return EXIT_UNEXPECTED if leaked else EXIT_OK
+
+
+def cmd_baseline(args: argparse.Namespace) -> int:
+    from conformance.reporting.baseline import draft_entries
+
+    print(draft_entries(Path(args.results)), end="")
+    return EXIT_OK
+
+
 _COMMANDS = {"run": cmd_run, "targets": cmd_targets, "checks": cmd_checks,
-             "matrix": cmd_matrix, "diff": cmd_diff, "spec": cmd_spec}
+             "matrix": cmd_matrix, "diff": cmd_diff, "spec": cmd_spec,
+             "cleanup": cmd_cleanup, "baseline": cmd_baseline}
 
 
 if __name__ == "__main__":
