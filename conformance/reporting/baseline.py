@@ -1,0 +1,61 @@
+"""`cognito-conformance baseline results.json`: draft expectations entries for review.
+
+Why: a new target (or a new batch of checks) starts with many failures; writing each
+`expectations/<target>.toml` entry by hand is slow and error-prone. This prints one TOML
+table per unexpected failure with `reason` drafted from the observed message and `evidence`
+taken from the check itself (the AWS source it enforces), for an author to read, correct and
+paste. Errors and unexpected passes are listed as comments: an error is not a deviation, and
+an unexpected pass means an entry is stale.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from conformance.results.outcome import ERROR, FAILED, UNEXPECTED_PASS
+
+REASON_CHARS = 240
+
+
+def draft_entries(results_file: Path) -> str:
+    doc = json.loads(results_file.read_text())
+    target = doc.get("target", {})
+    lines = [f"# Drafted by `cognito-conformance baseline` from a run against "
+             f"{target.get('name')} {target.get('version', '')}: review every reason.", ""]
+    for check in sorted(doc.get("checks", []), key=lambda c: c["id"]):
+        lines.extend(_entry(check))
+    return "\n".join(lines) + "\n"
+
+
+def _entry(check: dict[str, Any]) -> list[str]:
+    outcome = check.get("outcome")
+    if outcome == FAILED:
+        return [f"[{_quote(check['id'])}]", f"reason = {_quote(_reason(check))}",
+                f"evidence = {_quote(_evidence(check))}", ""]
+    if outcome == ERROR:
+        return [f"# error, not a deviation: {check['id']}: {_one_line(check.get('message'))}",
+                ""]
+    if outcome == UNEXPECTED_PASS:
+        return [f"# stale entry, remove: {check['id']}", ""]
+    return []
+
+
+def _reason(check: dict[str, Any]) -> str:
+    return _one_line(check.get("message") or "fails this check")[:REASON_CHARS]
+
+
+def _evidence(check: dict[str, Any]) -> str:
+    evidence = check.get("evidence") or []
+    if isinstance(evidence, str):
+        return evidence
+    return str(evidence[0]) if evidence else "TODO: the AWS source this check enforces"
+
+
+def _one_line(text: Any) -> str:
+    return " ".join(str(text or "").split())
+
+
+def _quote(text: str) -> str:
+    return json.dumps(text, ensure_ascii=False)  # a JSON string is a TOML basic string

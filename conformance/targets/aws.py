@@ -1,0 +1,91 @@
+"""`aws`: the real service. Opt-in only, because the run creates resources in an account.
+
+`--target aws` needs `--i-understand-this-creates-resources` (RunConfig.allow_aws) and
+credentials in the AWS_* variables, else it is a usage error (exit 2) before anything is
+called. The region is the configured one (AWS_REGION / --region). Every pool the suite makes
+is named under the run prefix (conformance/provision.py); at stop the target sweeps the
+pools with that prefix created since it started, and whatever cannot be deleted goes to
+reports/aws/leaks.json plus one stderr line (`cognito-conformance cleanup` sweeps later).
+
+No code oracle (real codes go to real mailboxes) and no reset (an account is not ours to
+wipe). `--endpoint` overrides the regional URL: for FIPS/VPC endpoints, and for the
+self-tests, which use moto standing in for AWS. The suite's CI never calls AWS.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from typing import Any, ClassVar
+
+from conformance.config import ConfigError, RunConfig
+
+OPT_IN_FLAG = "--i-understand-this-creates-resources"
+CLOCK_SLACK_S = 120.0  # the sweep window starts a little before start() (clock skew)
+WORKER_KEY = "aws_swept_by"  # set in workers' config: only the controller sweeps
+
+
+class AwsTarget:
+    name: ClassVar[str] = "aws"
+    capabilities = frozenset({"admin", "create-pool"})
+
+    def __init__(self, config: RunConfig) -> None:
+        if not config.allow_aws:
+            raise ConfigError(f"--target aws creates resources in your AWS account; "
+                              f"add {OPT_IN_FLAG} to go ahead")
+        if not (os.environ.get("AWS_ACCESS_KEY_ID") and
+                os.environ.get("AWS_SECRET_ACCESS_KEY")):
+            raise ConfigError("--target aws needs AWS_ACCESS_KEY_ID and "
+                              "AWS_SECRET_ACCESS_KEY in the environment")
+        self.config = config
+        self._endpoint = (config.endpoint or
+                          f"https://cognito-idp.{config.region}.amazonaws.com").rstrip("/")
+        self._started_at: float | None = None
+        self._sweeps = config.extra.get(WORKER_KEY) != "controller"
+        self.leaks_file = None
+
+    @property
+    def endpoint(self) -> str:
+        return self._endpoint
+
+    def start(self) -> None:
+        if self._sweeps:
+            self._started_at = time.time() - CLOCK_SLACK_S
+
+    def attach_info(self) -> dict[str, str]:
+        return {WORKER_KEY: "controller"}
+
+    def stop(self) -> None:
+        """Delete this run's pools (prefix + created since start); report what is left."""
+        if self._started_at is None:
+            return
+        from conformance import cleanup
+
+        result = cleanup.sweep(self._caller(), created_after=self._started_at)
+        self._started_at = None
+        self.leaks_file = cleanup.report_leaks(self.config.target_report_dir(self.name),
+                                               self.name, self._endpoint, result.leaked)
+
+    def _caller(self) -> Any:
+        from conformance.wire import AwsCredentials, Caller
+
+        key, secret, token = self.config.credentials()
+        return Caller(self._endpoint, self.config.region, AwsCredentials(key, secret, token),
+                      timeout_s=self.config.timeout_s)
+
+    def reset(self) -> None:
+        """No reset: runs are isolated by the provisioning prefix instead."""
+
+    def version(self) -> str:
+        return "aws"
+
+    def confirmation_code(self, pool_id: str, username: str) -> str | None:
+        return None
+
+    def probe_capabilities(self, caller: Any) -> frozenset[str]:
+        from conformance.targets.probe import confirmed_capabilities
+
+        return confirmed_capabilities(self, caller)
+
+
+TARGET = AwsTarget

@@ -1,0 +1,118 @@
+"""ministack (PyPI `ministack`, pinned through the `ministack` extra) as a target.
+
+Started by the suite on a free loopback port (GATEWAY_PORT, BIND_HOST=127.0.0.1) with
+AUTH=true. Why AUTH=true (measured 2026-11-25, ministack 1.5.33): by default ministack
+accepts any credentials, accepts SignUp on a secret client without SecretHash or with a
+wrong one, and confirms sign-ups with any code. With AUTH=true it answers a bad key with
+UnrecognizedClientException, SecretHash problems with NotAuthorizedException and a wrong
+code with CodeMismatchException - all as AWS does - and nothing it accepted by default is
+refused wrongly. So AUTH=true is the mode closer to AWS. The credentials it accepts are the
+ones in its own AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, so it is started with the same
+credentials the suite signs with.
+
+Code oracle: ministack sends every confirmation code as the fixed `123456` (its SES outbox,
+GET /_ministack/ses/messages, shows "Your verification code is 123456."); since it checks
+codes under AUTH=true, a wrong code is a real test. Reset: POST /_ministack/reset.
+"""
+
+from __future__ import annotations
+
+import shutil
+import sys
+import tempfile
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+from typing import Any, ClassVar
+
+import requests
+
+from conformance.config import RunConfig
+from conformance.targets.base import TargetStartError, free_port
+from conformance.targets.process import ManagedProcess
+
+FIXED_CODE = "123456"
+RESET_PATH = "/_ministack/reset"
+INSTALL_HINT = "install the extra: pip install -e '.[ministack]'"
+
+
+class MinistackTarget:
+    name: ClassVar[str] = "ministack"
+    capabilities = frozenset({"code-oracle", "reset", "admin", "create-pool"})
+    auth_mode = "true"
+
+    def __init__(self, config: RunConfig) -> None:
+        self.config = config
+        self._endpoint = config.endpoint
+        self._process: ManagedProcess | None = None
+        self._log_dir: Path | None = None
+
+    @property
+    def endpoint(self) -> str:
+        if not self._endpoint:
+            raise TargetStartError("ministack is not started")
+        return self._endpoint
+
+    def start(self) -> None:
+        if self._endpoint:
+            return
+        port = free_port()
+        self._log_dir = Path(tempfile.mkdtemp(prefix="cc-ministack-"))
+        self._process = ManagedProcess(self.name, _command(), port,
+                                       self._log_dir / "ministack.log",
+                                       env=self._env(port), cwd=self._log_dir)
+        try:
+            self._process.start()
+        except TargetStartError:
+            self._process = None
+            self._wipe()
+            raise
+        self._endpoint = f"http://127.0.0.1:{port}"
+
+    def _env(self, port: int) -> dict[str, str]:
+        key, secret, _ = self.config.credentials()
+        return {"GATEWAY_PORT": str(port), "BIND_HOST": "127.0.0.1",
+                "AUTH": self.auth_mode, "AWS_ACCESS_KEY_ID": key,
+                "AWS_SECRET_ACCESS_KEY": secret, "AWS_DEFAULT_REGION": self.config.region}
+
+    def stop(self) -> None:
+        if self._process is not None:
+            self._process.stop()
+            self._process = None
+            self._endpoint = None
+        self._wipe()
+
+    def _wipe(self) -> None:
+        if self._log_dir is not None:
+            shutil.rmtree(self._log_dir, ignore_errors=True)
+            self._log_dir = None
+
+    def reset(self) -> None:
+        reply = requests.post(self.endpoint + RESET_PATH, timeout=self.config.timeout_s)
+        if reply.status_code >= 300:
+            raise TargetStartError(f"ministack reset answered HTTP {reply.status_code}")
+
+    def version(self) -> str:
+        try:
+            return version("ministack")
+        except PackageNotFoundError:
+            return "unknown"
+
+    def confirmation_code(self, pool_id: str, username: str) -> str | None:
+        return FIXED_CODE
+
+    def probe_capabilities(self, caller: Any) -> frozenset[str]:
+        from conformance.targets.probe import confirmed_capabilities
+
+        return confirmed_capabilities(self, caller)
+
+
+def _command() -> list[str]:
+    """The `ministack` console script beside this interpreter, else on PATH."""
+    beside = Path(sys.executable).parent / "ministack"
+    found = str(beside) if beside.is_file() else shutil.which("ministack")
+    if not found:
+        raise TargetStartError(f"the ministack command is not installed; {INSTALL_HINT}")
+    return [found]
+
+
+TARGET = MinistackTarget

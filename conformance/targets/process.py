@@ -1,0 +1,154 @@
+"""Lifecycle of emulators the suite runs as child processes (cognito-local, ministack).
+
+Why a module of its own: a conformance run must never leave a server behind, whatever ends
+it (normal exit, a crash, Ctrl-C, SIGTERM from CI). So every child is started in its own
+session (= its own process group, which also keeps the terminal's Ctrl-C away from it: the
+suite decides when it stops) and registered here; it is stopped by killing the whole group
+(SIGTERM, then SIGKILL), from `ManagedProcess.stop`, an atexit hook, or the SIGTERM/SIGINT
+handler installed on first use. The handler also raises KeyboardInterrupt so the run
+unwinds and `interrupted()` lets `--target all` stop instead of starting the next target.
+
+Start failures (binary missing, port taken, crash at start, never listening) become one
+TargetStartError line carrying the last line the child wrote.
+"""
+
+from __future__ import annotations
+
+import atexit
+import os
+import signal
+import socket
+import subprocess
+import threading
+import time
+from pathlib import Path
+from types import FrameType
+from typing import Mapping, Sequence
+
+from conformance.targets.base import TargetStartError
+
+STOP_GRACE_S = 3.0
+POLL_S = 0.05
+
+_LIVE: set["ManagedProcess"] = set()
+_LOCK = threading.Lock()
+_STATE = {"handlers": False, "interrupted": False}
+
+
+def interrupted() -> bool:
+    """True once SIGINT/SIGTERM arrived: callers stop instead of starting more work."""
+    return bool(_STATE["interrupted"])
+
+
+def port_in_use(port: int, host: str = "127.0.0.1") -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.settimeout(0.2)
+        return sock.connect_ex((host, port)) == 0
+
+
+class ManagedProcess:
+    """One child server: started in its own process group, waited for, killed as a group."""
+
+    def __init__(self, name: str, argv: Sequence[str], port: int, log_path: Path,
+                 env: Mapping[str, str] | None = None, cwd: Path | None = None) -> None:
+        self.name, self.argv, self.port = name, list(argv), port
+        self.log_path, self.env, self.cwd = log_path, dict(env or {}), cwd
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    @property
+    def pid(self) -> int | None:
+        return self.proc.pid if self.proc else None
+
+    def start(self, timeout_s: float = 20.0) -> None:
+        if port_in_use(self.port):
+            raise TargetStartError(f"{self.name}: port {self.port} on 127.0.0.1 is taken")
+        _install_handlers()
+        self.log_path.parent.mkdir(parents=True, exist_ok=True)
+        with open(self.log_path, "wb") as log:
+            try:
+                self.proc = subprocess.Popen(
+                    self.argv, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                    cwd=self.cwd, env={**os.environ, **self.env}, start_new_session=True)
+            except OSError as exc:
+                raise TargetStartError(f"{self.name}: cannot run {self.argv[0]}: "
+                                       f"{exc.strerror}") from exc
+        with _LOCK:
+            _LIVE.add(self)
+        self._wait_listening(timeout_s)
+
+    def _wait_listening(self, timeout_s: float) -> None:
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            if self.proc is not None and self.proc.poll() is not None:
+                code = self.proc.returncode
+                self.stop()
+                raise TargetStartError(f"{self.name} exited with code {code} at start: "
+                                       f"{self.last_line()}")
+            if port_in_use(self.port):
+                return
+            time.sleep(POLL_S)
+        self.stop()
+        raise TargetStartError(f"{self.name} did not listen on 127.0.0.1:{self.port} "
+                               f"within {timeout_s:.0f}s: {self.last_line()}")
+
+    def last_line(self) -> str:
+        try:
+            lines = [ln.strip() for ln in self.log_path.read_text(errors="replace").splitlines()]
+        except OSError:
+            return "(no output)"
+        lines = [ln for ln in lines if ln]
+        return lines[-1][:200] if lines else "(no output)"
+
+    def alive(self) -> bool:
+        return self.proc is not None and self.proc.poll() is None
+
+    def stop(self) -> None:
+        """Kill the whole process group: SIGTERM, then SIGKILL after a grace period."""
+        proc, self.proc = self.proc, None
+        with _LOCK:
+            _LIVE.discard(self)
+        if proc is None:
+            return
+        _signal_group(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=STOP_GRACE_S)
+        except subprocess.TimeoutExpired:
+            pass
+        _signal_group(proc.pid, signal.SIGKILL)
+        try:
+            proc.wait(timeout=STOP_GRACE_S)
+        except subprocess.TimeoutExpired:
+            pass
+
+
+def _signal_group(pid: int, sig: signal.Signals) -> None:
+    try:
+        os.killpg(pid, sig)  # start_new_session=True: the group id is the child's pid
+    except (ProcessLookupError, PermissionError):
+        pass
+
+
+def stop_all() -> None:
+    with _LOCK:
+        live = list(_LIVE)
+    for child in live:
+        child.stop()
+
+
+def _on_signal(signum: int, frame: FrameType | None) -> None:
+    _STATE["interrupted"] = True
+    stop_all()
+    raise KeyboardInterrupt(f"signal {signum}")
+
+
+def _install_handlers() -> None:
+    """Once, from the main thread: atexit + SIGTERM/SIGINT stop every live child."""
+    if _STATE["handlers"]:
+        return
+    _STATE["handlers"] = True
+    atexit.register(stop_all)
+    if threading.current_thread() is not threading.main_thread():
+        return
+    for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+        if signal.getsignal(sig) in (signal.SIG_DFL, signal.default_int_handler):
+            signal.signal(sig, _on_signal)
