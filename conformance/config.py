@@ -108,6 +108,8 @@ ENV_VARS = {"CC_TARGET": "target", "CC_ENDPOINT": "endpoint", "AWS_REGION": "reg
             "AWS_DEFAULT_REGION": "region", "CC_REPORT_DIR": "report_dir",
             "CC_PROFILE": "profile", "CC_SEED": "seed", "CC_MAX_EXAMPLES": "max_examples",
             "CC_CODE_COMMAND": "code_command"}
+# `run`-only flags (cli.py adds them as dest=cc_<field>): -k and the AWS opt-in.
+CLI_ONLY = ("keyword", "allow_aws")
 _TYPES: dict[str, Callable[[str], Any]] = {"seed": int, "max_examples": int, "workers": int,
                                            "timeout_s": float}
 
@@ -130,6 +132,9 @@ def from_sources(options: Mapping[str, Any], env: Mapping[str, str] | None = Non
         if env.get(var):
             values[name] = _TYPES.get(name, str)(env[var])
     for _, _, name in OPTIONS:
+        if options.get(f"cc_{name}") is not None:
+            values[name] = options[f"cc_{name}"]
+    for name in CLI_ONLY:  # options only the `run` command has (not in OPTIONS/pytest)
         if options.get(f"cc_{name}") is not None:
             values[name] = options[f"cc_{name}"]
     values.update({k: v for k, v in overrides.items() if v is not None})

@@ -38,3 +38,48 @@ def _short(exc: Exception) -> str:
         if marker in text:
             return marker.lower()
     return text[:160]
+
+
+# -- capability probes a target may call from its probe_capabilities(caller) ----------------
+PROBE_PASSWORD = "Probe-Pw-9x!"
+
+
+def confirmed_capabilities(target: Target, caller: Caller) -> frozenset[str]:
+    """Declared capabilities minus those a throw-away pool shows not to work.
+
+    One pool + client under the run prefix, one SignUp, then: create-pool (it worked),
+    admin (AdminGetUser answers 200), code-oracle (the oracle names a code for the user).
+    The pool is deleted again; `reset` is kept as declared (it is the target's own call).
+    """
+    from conformance.provision import Provisioner, ProvisionError
+
+    declared = frozenset(target.capabilities)
+    provisioner = Provisioner(caller)
+    pool_kind = "main" if "code-oracle" in declared else "plain"  # no mail unless needed
+    try:
+        client = provisioner.client(pool_kind, "public")
+    except ProvisionError:
+        return declared - {"create-pool", "admin", "code-oracle"}
+    try:
+        return declared - _missing_after_signup(target, caller, client, provisioner.prefix)
+    finally:
+        provisioner.cleanup()
+
+
+def _missing_after_signup(target: Target, caller: Caller, client: object,
+                          prefix: str) -> set[str]:
+    pool_id, client_id = getattr(client, "pool_id"), getattr(client, "client_id")
+    username = f"{prefix}-probe"
+    signup = caller.call("SignUp", {"ClientId": client_id, "Username": username,
+                                    "Password": PROBE_PASSWORD, "UserAttributes": [
+                                        {"Name": "email", "Value": "probe@example.com"}]})
+    if signup.status != 200:
+        return {"admin", "code-oracle"}
+    missing = set()
+    admin = caller.call("AdminGetUser", {"UserPoolId": pool_id, "Username": username})
+    if admin.status != 200:
+        missing.add("admin")
+    if "code-oracle" in target.capabilities and \
+            not target.confirmation_code(pool_id, username):
+        missing.add("code-oracle")
+    return missing
