@@ -6,7 +6,12 @@ PY := $(VENV)/bin/python
 CLI := $(VENV)/bin/cognito-conformance
 ARGS ?=
 
-.PHONY: run test run-all clean
+.PHONY: run test run-all clean node-deps
+
+# cognito-local (npm, pinned) lives in a project-local folder, never installed globally.
+NODE_PREFIX := .cache/node
+COGNITO_LOCAL_VERSION := 5.3.0
+COGNITO_LOCAL_STAMP := $(NODE_PREFIX)/.cognito-local-$(COGNITO_LOCAL_VERSION)
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -17,8 +22,19 @@ $(VENV)/.installed: pyproject.toml
 run: $(VENV)/.installed
 	$(CLI) run $(ARGS)
 
-test: $(VENV)/.installed
+test: $(VENV)/.installed node-deps
 	$(PY) -m pytest selftest -q $(ARGS)
+
+node-deps: $(COGNITO_LOCAL_STAMP)
+
+$(COGNITO_LOCAL_STAMP):
+	@command -v npm >/dev/null || { echo "make: npm (Node.js >= 18) is needed to install cognito-local" >&2; exit 1; }
+	npm install --prefix $(NODE_PREFIX) --no-audit --no-fund --loglevel=error cognito-local@$(COGNITO_LOCAL_VERSION)
+	touch $@
+
+# moto, cognito-local and ministack one after another: reports/<target>/ each.
+run-all: $(VENV)/.installed node-deps
+	$(CLI) run --target all $(ARGS)
 
 clean:
 	rm -rf $(VENV) reports/*/ .hypothesis
