@@ -1,0 +1,185 @@
+"""Our Schemathesis checks: what AWS's JSON 1.1 protocol promises about every response.
+
+Each is a registered Schemathesis check (`@schemathesis.check`), so it runs beside the
+built-ins on every generated case and reports through the same machinery. The facts they
+enforce come from specs/ (status table, behaviours/generated.toml, the model), never from
+literals here. A check returns None (passed or not applicable) or raises AssertionError.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import schemathesis
+from schemathesis.checks import CheckContext
+from schemathesis.core.transport import Response
+from schemathesis.generation.case import Case
+from schemathesis.generation.meta import CONTENT_TYPE_PROBES, coverage_scenario
+from schemathesis.specs.openapi.checks import (
+    is_unexpected_http_status_case, negative_data_rejection,
+)
+
+from conformance.spec.facts import fact, load_status
+from conformance.spec.generate import declared_errors
+from conformance.spec.model import load_model
+from conformance.spec.schema import validation_errors
+
+
+def operation_of(case: Case) -> str:
+    return case.operation.definition.raw["operationId"]
+
+
+def is_negative(case: Case) -> bool:
+    return case.meta is not None and case.meta.generation.mode.is_negative
+
+
+def is_probe(case: Case) -> bool:
+    """Coverage-phase probes of the HTTP layer (other methods, content types): not AWS calls."""
+    return is_unexpected_http_status_case(case) or coverage_scenario(case) in CONTENT_TYPE_PROBES
+
+
+def body_of(response: Response) -> Any:
+    try:
+        return json.loads(response.content)
+    except (ValueError, UnicodeDecodeError):
+        return None
+
+
+def error_type(response: Response) -> str | None:
+    body = body_of(response)
+    value = body.get("__type") if isinstance(body, dict) else None
+    return value if isinstance(value, str) else None
+
+
+def is_error(response: Response) -> bool:
+    return response.status_code >= 400
+
+
+# -- negative cases are rejected as AWS does -------------------------------------------------
+@schemathesis.check
+def cc_negative_rejected(ctx: CheckContext, response: Response, case: Case) -> bool | None:
+    """Negative case -> 400 with a validation error type (status via the built-in's logic)."""
+    if not is_negative(case) or is_probe(case):
+        return None
+    negative_data_rejection(ctx, response, case)  # configured to expect 400 only
+    wanted = fact("generated.negative-rejected").data["error_types"]
+    if response.status_code == 400 and error_type(response) not in wanted:
+        if _only_forbidden_member(case):
+            return None  # AWS ignores unknown members; business errors are legitimate then
+        raise AssertionError(f"negative case answered 400 {error_type(response)!r}; "
+                             f"want one of {wanted}")
+    return None
+
+
+def _only_forbidden_member(case: Case) -> bool:
+    from schemathesis.specs.openapi import checks as builtin
+
+    probe = getattr(builtin, "_body_negation_is_only_forbidden_property", None)
+    return bool(probe and probe(case))
+
+
+# -- error framing ---------------------------------------------------------------------------
+@schemathesis.check
+def cc_error_wire_format(ctx: CheckContext, response: Response, case: Case) -> bool | None:
+    """Error bodies are JSON objects with string `__type` and `message`."""
+    if not is_error(response) or is_probe(case):
+        return None
+    f = fact("generated.error-wire-format")
+    body = body_of(response)
+    if not isinstance(body, dict):
+        raise AssertionError(f"error body is not a JSON object: {response.content[:80]!r}")
+    keys = f.data["alternative_message_keys"].get(error_type(response) or "", ["message"])
+    if not isinstance(body.get("__type"), str):
+        raise AssertionError(f"error body has no string __type (keys {sorted(body)})")
+    if not any(isinstance(body.get(k), str) for k in keys):
+        raise AssertionError(f"error body has no string {'/'.join(keys)} (keys {sorted(body)})")
+    return None
+
+
+@schemathesis.check
+def cc_error_status(ctx: CheckContext, response: Response, case: Case) -> bool | None:
+    """An error's HTTP status is the wire status of its __type (specs/status.toml)."""
+    kind = error_type(response)
+    if not is_error(response) or kind is None or is_probe(case):
+        return None
+    want = load_status().status_for(kind)
+    if response.status_code != want:
+        raise AssertionError(f"{kind} answered HTTP {response.status_code}; want {want}")
+    return None
+
+
+@schemathesis.check
+def cc_error_type_declared(ctx: CheckContext, response: Response,
+                           case: Case) -> bool | None:
+    """The __type is one the operation declares (plus the protocol's validation errors)."""
+    kind = error_type(response)
+    if not is_error(response) or kind is None or is_probe(case):
+        return None
+    allowed = set(declared_errors(load_model(), operation_of(case)))
+    allowed |= set(fact("generated.negative-rejected").data["error_types"])
+    if kind not in allowed:
+        raise AssertionError(f"__type {kind!r} is not an error {operation_of(case)} declares")
+    return None
+
+
+# -- success bodies --------------------------------------------------------------------------
+@schemathesis.check
+def cc_output_shape(ctx: CheckContext, response: Response, case: Case) -> bool | None:
+    """A 200 body is valid against the output shape of the operation."""
+    if response.status_code != 200 or is_probe(case):
+        return None
+    shape = load_model().output_shape(operation_of(case))
+    body = body_of(response)
+    problems = validation_errors(shape, body) if shape else (
+        [] if body == {} else [f"/: want an empty object, got {str(body)[:80]}"])
+    if problems:
+        raise AssertionError(f"200 body violates {shape}: " + "; ".join(problems[:3]))
+    return None
+
+
+# -- secrets ---------------------------------------------------------------------------------
+@schemathesis.check
+def cc_secrets_not_echoed(ctx: CheckContext, response: Response, case: Case) -> bool | None:
+    """No secret value of the request appears anywhere in the response (body or headers)."""
+    f = fact("generated.secrets-not-echoed")
+    sent = _request_json(response)
+    secrets = {v for v in _values_under(sent, set(f.data["keys"]))
+               if len(v) >= f.data["min_length"]}
+    if not secrets:
+        return None
+    text = response.content.decode("utf-8", "replace") + json.dumps(dict(response.headers))
+    leaked = sorted(k for k, v in _keyed_values(sent, set(f.data["keys"])) if v in secrets
+                    and v in text)
+    if leaked:
+        raise AssertionError(f"response echoes the value of secret member(s) {leaked}")
+    return None
+
+
+def _request_json(response: Response) -> Any:
+    body = response.request.body
+    try:
+        return json.loads(body) if body else None
+    except (ValueError, UnicodeDecodeError, TypeError):
+        return None
+
+
+def _keyed_values(value: Any, keys: set[str]) -> list[tuple[str, str]]:
+    out: list[tuple[str, str]] = []
+    if isinstance(value, dict):
+        for k, v in value.items():
+            if k in keys and isinstance(v, str):
+                out.append((k, v))
+            out.extend(_keyed_values(v, keys))
+    elif isinstance(value, list):
+        for v in value:
+            out.extend(_keyed_values(v, keys))
+    return out
+
+
+def _values_under(value: Any, keys: set[str]) -> set[str]:
+    return {v for _, v in _keyed_values(value, keys)}
+
+
+CUSTOM_CHECKS = (cc_negative_rejected, cc_error_wire_format, cc_error_status,
+                 cc_error_type_declared, cc_output_shape, cc_secrets_not_echoed)

@@ -1,0 +1,129 @@
+"""Real identifiers for generated cases, so valid requests reach business logic.
+
+A random ClientId only ever meets "client not found". Before each call (inside Schemathesis'
+`before_call` hook: Schemathesis snapshots the case first and re-validates what the hook
+changed, relabelling a negative case whose only violation was overwritten as positive) the
+string members named in RULES get a real value: the run's pool and app client, users in a
+known state, a policy-valid password, an access token of a signed-in user. Non-string
+(type-mutated) members are left alone, so negative cases keep their wrong types.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from conformance.exchange import remember
+from conformance.provision import Provisioner
+from conformance.wire import Caller
+
+# Member -> identity key, for every operation (overridden per operation below).
+COMMON: dict[str, str] = {"ClientId": "client_id", "UserPoolId": "pool_id",
+                          "AccessToken": "token.confirmed"}
+# Per operation: member -> identity key. Username absent = keep the generated (new) name.
+PER_OPERATION: dict[str, dict[str, str]] = {
+    "SignUp": {"Password": "password.new"},
+    "ConfirmSignUp": {"Username": "user.unconfirmed"},
+    "AdminConfirmSignUp": {"Username": "user.unconfirmed"},
+    "ResendConfirmationCode": {"Username": "user.unconfirmed"},
+    "InitiateAuth": {"AuthParameters": "auth.confirmed"},
+    "AdminGetUser": {"Username": "user.confirmed"},
+    "AdminDeleteUser": {"Username": "user.deletable"},
+    "ForgotPassword": {"Username": "user.confirmed"},
+    "ConfirmForgotPassword": {"Username": "user.reset", "Password": "password.new"},
+    "ChangePassword": {"PreviousPassword": "password.confirmed",
+                       "ProposedPassword": "password.confirmed"},
+    "DeleteUser": {"AccessToken": "token.victim"},
+}
+USERS = ("confirmed", "unconfirmed", "deletable", "reset", "victim")
+SIGNED_IN = ("confirmed", "victim")
+
+
+def policy_password() -> str:
+    """Valid under the strict policy of provision.POOLS['main'] (and remembered as secret)."""
+    value = f"Gg{secrets.token_hex(6)}7#"
+    remember(value)
+    return value
+
+
+class SetupFailed(RuntimeError):
+    """The target refused to create the users/tokens the generated cases need."""
+
+
+@dataclass
+class Identities:
+    """The pool, client, users and tokens of one generated run (created once)."""
+
+    caller: Caller
+    provisioner: Provisioner
+    values: dict[str, str] = field(default_factory=dict)
+    passwords: dict[str, str] = field(default_factory=dict)
+
+    def create(self) -> "Identities":
+        client = self.provisioner.client("main", "public")
+        self.values.update(client_id=client.client_id, pool_id=client.pool_id)
+        for user in USERS:
+            self._sign_up(user)
+        for user in USERS:
+            if user != "unconfirmed":
+                self._ok("AdminConfirmSignUp", {"UserPoolId": client.pool_id,
+                                                "Username": self.values[f"user.{user}"]})
+        for user in SIGNED_IN:
+            self.values[f"token.{user}"] = self._sign_in(user)
+        self.values["password.confirmed"] = self.passwords["confirmed"]
+        return self
+
+    def _sign_up(self, user: str) -> None:
+        name = f"{self.provisioner.prefix}-gen-{user}"
+        self.passwords[user] = policy_password()
+        self._ok("SignUp", {"ClientId": self.values["client_id"], "Username": name,
+                            "Password": self.passwords[user]})
+        self.values[f"user.{user}"] = name
+
+    def _sign_in(self, user: str) -> str:
+        reply = self._ok("InitiateAuth", {
+            "ClientId": self.values["client_id"], "AuthFlow": "USER_PASSWORD_AUTH",
+            "AuthParameters": {"USERNAME": self.values[f"user.{user}"],
+                               "PASSWORD": self.passwords[user]}})
+        token = reply.get("AuthenticationResult", {}).get("AccessToken")
+        if not isinstance(token, str):
+            raise SetupFailed(f"InitiateAuth for {user} returned no AccessToken")
+        return token
+
+    def _ok(self, operation: str, body: dict[str, Any]) -> dict[str, Any]:
+        reply = self.caller.call(operation, body)
+        if reply.status != 200 or not isinstance(reply.json, dict):
+            raise SetupFailed(f"setup {operation} failed: {reply.summary()}")
+        return reply.json
+
+    # -- lookups used by the rules ---------------------------------------------------------
+    def value(self, key: str, current: Any) -> Any:
+        if key == "password.new":
+            return policy_password()
+        if key == "auth.confirmed":
+            return self._auth_parameters(current)
+        return self.values[key]
+
+    def _auth_parameters(self, current: Any) -> Any:
+        if not isinstance(current, dict):
+            return current
+        return {**current, "USERNAME": self.values["user.confirmed"],
+                "PASSWORD": self.passwords["confirmed"]}
+
+
+def rules_for(operation: str) -> dict[str, str]:
+    return {**COMMON, **PER_OPERATION.get(operation, {})}
+
+
+Injector = Callable[[str, Any], Any]
+
+
+def inject(operation: str, body: Any, identities: Identities) -> None:
+    """Overwrite the string (or, for maps, object) members the rules name, in place."""
+    if not isinstance(body, dict):
+        return
+    for member, key in rules_for(operation).items():
+        current = body.get(member)
+        if isinstance(current, str) or (key.startswith("auth.") and isinstance(current, dict)):
+            body[member] = identities.value(key, current)

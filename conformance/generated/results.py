@@ -1,0 +1,70 @@
+"""Turns one operation's tallies into CheckResults, one per (operation, check) pair.
+
+A pair fails when any of its cases failed; the result carries how many cases ran, how many
+failed, the status histogram, the first failing case's message and a runnable reproduction
+of it (curl with SigV4 where needed, and boto3), secrets masked by conformance.exchange.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from conformance.exchange import mask, scrub
+from conformance.generated.pairs import CATEGORY, GeneratedCheck, pair_id
+from conformance.generated.runner import OperationRun, Tally, reveal
+from conformance.results.outcome import ERROR, FAILED, PASSED, UNSUPPORTED, CheckResult
+from conformance.spec.facts import fact
+
+
+def result_for(run: OperationRun, check: GeneratedCheck) -> CheckResult:
+    tally = run.tallies[check.function]
+    base = _base(run.operation, check, run.duration_s)
+    if run.error is not None:
+        return _with(base, ERROR, f"generation failed: {run.error}", tally)
+    if tally.cases == 0:
+        return _with(base, ERROR, "no generated case reached this check", tally)
+    observed = _observed(run, tally)
+    if tally.failures == 0:
+        return _with(base, PASSED, "", tally, observed)
+    message = (f"{tally.failures} of {tally.cases} generated cases failed; first: "
+               f"{tally.first_message}")
+    return _with(base, FAILED, message, tally, observed)
+
+
+def unsupported(operation: str, check: GeneratedCheck, why: str) -> CheckResult:
+    return _with(_base(operation, check, 0.0), UNSUPPORTED, why, Tally())
+
+
+def errored(operation: str, check: GeneratedCheck, why: str) -> CheckResult:
+    return _with(_base(operation, check, 0.0), ERROR, why, Tally())
+
+
+def _base(operation: str, check: GeneratedCheck, duration_s: float) -> CheckResult:
+    return CheckResult(id=pair_id(operation, check), operation=operation, category=CATEGORY,
+                       outcome=PASSED, expected={"check": check.summary,
+                                                 "schemathesis_check": check.function},
+                       evidence=list(fact(check.fact).sources),
+                       duration_s=round(duration_s, 4))
+
+
+def _observed(run: OperationRun, tally: Tally) -> dict[str, Any]:
+    return {"failures": tally.failures, "cases": tally.cases,
+            "operation_cases": {"total": run.cases, "positive": run.positive,
+                                "negative": run.negative, "probes": run.probes},
+            "statuses": {str(k): v for k, v in sorted(run.statuses.items())}}
+
+
+def _with(result: CheckResult, outcome: str, message: str, tally: Tally,
+          observed: dict[str, Any] | None = None) -> CheckResult:
+    result.outcome = outcome
+    result.cases = tally.cases
+    result.observed = observed or {}
+    exchange = tally.first_exchange
+    if exchange is not None:
+        reveal(exchange)
+        result.reproduce = exchange.reproduce() + "\n" + exchange.reproduce_boto3()
+        result.trace = [exchange.evidence()]
+        result.observed["first_failure"] = exchange.summary()
+    result.message = scrub(message)
+    result.observed = mask(result.observed)
+    return result

@@ -1,0 +1,225 @@
+"""Drives Schemathesis over the generated OpenAPI document and tallies each (operation, check).
+
+Why Schemathesis' own test builder (`build_operation_test`) and not its pytest plugin: the
+builder runs the same three phases as `schema.parametrize()` (explicit examples, the coverage
+phase that pins boundaries - empty strings, max+1 lengths, missing members - and Hypothesis
+fuzzing) in positive AND negative mode, but hands us every case, so one Hypothesis run per
+operation feeds eight verdicts (GENERATED_CHECKS) that become eight CheckResults.
+
+Per case: the `before_call` hook moves the call to `POST /` with X-Amz-Target (the OpenAPI's
+fake `/<Operation>` paths, see conformance/spec/generate.py) and injects real identifiers
+(inject.py); the request is SigV4-signed when the model says so; `validate_response` runs
+the checks and the `after_validate` hook hands each check's verdict to the tally.
+Determinism: the seed comes from RunConfig (`--seed`), mixed per operation by Schemathesis.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import requests
+import schemathesis
+from schemathesis import GenerationMode
+from schemathesis.config._health_check import HealthCheck
+from schemathesis.core.failures import FailureGroup
+from schemathesis.generation.feedback import FeedbackSources
+from schemathesis.pytest._test_builder import build_operation_test
+
+from conformance.exchange import Exchange, harvest, scrub
+from conformance.generated.checks import is_negative, is_probe
+from conformance.generated.inject import Identities, inject
+from conformance.generated.pairs import GENERATED_CHECKS, OPERATIONS
+from conformance.generated.sigv4 import SigV4
+from conformance.spec.generate import MEDIA_TYPE, openapi_path
+from conformance.spec.model import load_model
+from conformance.wire import Caller
+
+schemathesis.serializer.alias(MEDIA_TYPE, "application/json")
+PHASES = ["examples", "coverage", "fuzzing"]
+
+
+@dataclass
+class Tally:
+    """One check over one operation's cases: how many ran, failed, and the first failure."""
+
+    cases: int = 0
+    failures: int = 0
+    first_message: str = ""
+    first_exchange: Exchange | None = None
+
+    def add(self, failure: Any, exchange: Exchange) -> None:
+        self.cases += 1
+        if failure is None:
+            return
+        self.failures += 1
+        if self.first_exchange is None:
+            self.first_message = _failure_text(failure)
+            self.first_exchange = exchange
+
+
+@dataclass
+class OperationRun:
+    operation: str
+    tallies: dict[str, Tally] = field(default_factory=lambda: {c.function: Tally()
+                                                                for c in GENERATED_CHECKS})
+    cases: int = 0
+    positive: int = 0
+    negative: int = 0
+    probes: int = 0
+    statuses: dict[int, int] = field(default_factory=dict)
+    duration_s: float = 0.0
+    error: str | None = None
+
+    def count(self, case: Any, status: int) -> None:
+        self.cases += 1
+        self.statuses[status] = self.statuses.get(status, 0) + 1
+        if is_probe(case):
+            self.probes += 1
+        elif is_negative(case):
+            self.negative += 1
+        else:
+            self.positive += 1
+
+
+def _failure_text(failure: Any) -> str:
+    title = getattr(failure, "title", type(failure).__name__)
+    message = getattr(failure, "message", str(failure))
+    return scrub(f"{title}: {message}".strip())[:600]
+
+
+# -- global hooks, routed to the run that owns the schema ------------------------------------
+_RUNS: dict[int, "GeneratedRun"] = {}
+
+
+@schemathesis.hook
+def before_call(ctx: Any, case: Any, kwargs: Any) -> None:
+    run = _RUNS.get(id(case.operation.schema))
+    if run is not None:
+        run.prepare(case)
+
+
+@schemathesis.hook
+def after_validate(ctx: Any, case: Any, response: Any, results: Any) -> None:
+    run = _RUNS.get(id(case.operation.schema))
+    if run is not None:
+        run.record(case, response, results)
+
+
+class GeneratedRun:
+    """One Schemathesis run over OPERATIONS against one endpoint; operations run lazily."""
+
+    def __init__(self, caller: Caller, identities: Identities, seed: int,
+                 max_examples: int, operations: tuple[str, ...] = OPERATIONS) -> None:
+        self.caller = caller
+        self.identities = identities
+        self.model = load_model()
+        self.schema = self._load_schema(caller.endpoint, seed, max_examples, operations)
+        self.signer = SigV4(caller.credentials, caller.region)
+        self.session = requests.Session()
+        self.results: dict[str, OperationRun] = {}
+        self._current: OperationRun | None = None
+        self._lock = threading.Lock()
+        _RUNS[id(self.schema)] = self
+
+    @staticmethod
+    def _load_schema(endpoint: str, seed: int, max_examples: int,
+                     operations: tuple[str, ...]) -> Any:
+        doc = json.loads(openapi_path().read_text())
+        doc["paths"] = {f"/{op}": doc["paths"][f"/{op}"] for op in operations}
+        schema = schemathesis.openapi.from_dict(doc)
+        schema.config.update(base_url=endpoint.rstrip("/"),
+                             suppress_health_check=[HealthCheck.all])
+        schema.config.seed = seed
+        schema.config.generation.update(modes=[GenerationMode.POSITIVE, GenerationMode.NEGATIVE],
+                                        max_examples=max_examples, database="none")
+        schema.config.phases.update(phases=PHASES)
+        schema.config.phases.coverage.unexpected_methods = set()
+        schema.config.checks.negative_data_rejection.expected_statuses = ["400"]
+        return schema
+
+    # -- running -------------------------------------------------------------------------
+    def operation(self, name: str) -> OperationRun:
+        """The tallies of one operation, running it first if this process has not yet."""
+        with self._lock:
+            if name not in self.results:
+                self.results[name] = self._run(name)
+            return self.results[name]
+
+    def _run(self, name: str) -> OperationRun:
+        run = self._current = OperationRun(name)
+        start = time.perf_counter()
+        try:
+            test = build_operation_test(config=self.schema.config,
+                                        operation=self.schema[f"/{name}"]["POST"],
+                                        test_func=self._one_case, given_kwargs={},
+                                        feedback=FeedbackSources())
+            test()
+        except Exception as exc:  # noqa: BLE001 - a generator error becomes an error result
+            run.error = scrub(f"{type(exc).__name__}: {exc}")[:600]
+        run.duration_s = time.perf_counter() - start
+        self._current = None
+        return run
+
+    def _one_case(self, case: Any) -> None:
+        operation = case.operation.definition.raw["operationId"]
+        signed = not self.model.is_unsigned(operation)
+        response = case.call(session=self.session, auth=self.signer if signed else None,
+                             timeout=self.caller.timeout_s)
+        try:
+            case.validate_response(response, checks=CHECK_FUNCTIONS)
+        except FailureGroup:
+            pass  # every verdict already reached record() through after_validate
+        except AssertionError:
+            pass
+
+    def prepare(self, case: Any) -> None:
+        operation = case.operation.definition.raw["operationId"]
+        case.path = "/"
+        case.headers = {**(case.headers or {}),
+                        "X-Amz-Target": f"{self.model.target_prefix}.{operation}"}
+        inject(operation, case.body, self.identities)
+
+    def record(self, case: Any, response: Any, results: Any) -> None:
+        run = self._current
+        if run is None:
+            return
+        run.count(case, response.status_code)
+        exchange = _exchange(run.operation, response, self.caller.region)
+        for result in results:
+            tally = run.tallies.get(result.name)
+            if tally is not None:
+                tally.add(result.failure, exchange)
+
+
+def _exchange(operation: str, response: Any, region: str) -> Exchange:
+    request = response.request
+    body = request.body if isinstance(request.body, bytes) else (request.body or "").encode()
+    headers = dict(request.headers.items())
+    exchange = Exchange(
+        operation=operation, url=request.url, target_header=headers.get("X-Amz-Target"),
+        request_headers=headers, request_body=body, signed="Authorization" in headers,
+        status=response.status_code,
+        headers={k.lower(): ", ".join(v) if isinstance(v, list) else v
+                 for k, v in response.headers.items()},
+        body=response.content, elapsed_s=response.elapsed, region=region)
+    return exchange
+
+
+def reveal(exchange: Exchange) -> Exchange:
+    """Remember the secrets of an exchange we are about to print (so scrub() masks them)."""
+    if exchange.request_json is not None:
+        harvest(exchange.request_json)
+    return exchange
+
+
+def _check_functions() -> list[Any]:
+    from schemathesis.checks import CHECKS
+
+    return [CHECKS.get_one(c.function) for c in GENERATED_CHECKS]
+
+
+CHECK_FUNCTIONS = _check_functions()

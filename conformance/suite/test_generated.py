@@ -1,0 +1,74 @@
+"""One pytest item per generated (operation, check) pair; ids are `generated.<Op>.<check>`.
+
+The pairs are data (conformance/generated/pairs.py). The first item of an operation runs
+Schemathesis over it once (positive + negative, seed and example count from RunConfig); the
+operation's other items read the same tallies. Results go through report_result like the
+hand-written checks, so results.json, JUnit, Allure and expectations all apply.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Iterator
+
+import pytest
+
+from conformance.config import RunConfig
+from conformance.generated.pairs import GeneratedCheck, all_ids, all_pairs
+from conformance.plugin import report_result
+from conformance.results.expectations import apply
+from conformance.results.outcome import CheckResult
+from conformance.results.runner import CheckSession
+
+PAIRS = all_pairs()
+REQUIRES = frozenset({"create-pool", "admin"})  # setup creates a pool and confirms users
+
+
+class _Lazy:
+    """The run (or why there is none), built on first use so setup errors become results."""
+
+    def __init__(self, session: CheckSession, config: RunConfig) -> None:
+        self.session, self.config = session, config
+        self.run: Any = None
+        self.error: str | None = None
+
+    def get(self) -> Any:
+        if self.run is None and self.error is None:
+            self._start()
+        return self.run
+
+    def _start(self) -> None:
+        from conformance.generated.inject import Identities
+        from conformance.generated.runner import GeneratedRun
+
+        try:
+            identities = Identities(self.session.caller, self.session.provisioner).create()
+            self.run = GeneratedRun(self.session.caller, identities, self.config.seed,
+                                    self.config.examples)
+        except Exception as exc:  # noqa: BLE001 - setup failure: every pair is an error
+            self.error = f"generated setup failed: {type(exc).__name__}: {exc}"
+
+
+@pytest.fixture(scope="session")
+def cc_generated(cc_session: CheckSession, cc_config: RunConfig) -> Iterator[_Lazy]:
+    yield _Lazy(cc_session, cc_config)
+
+
+def _result(operation: str, check: GeneratedCheck, session: CheckSession,
+            lazy: _Lazy) -> CheckResult:
+    from conformance.generated import results
+
+    missing = REQUIRES - session.capabilities
+    if missing:
+        return results.unsupported(operation, check, f"target lacks {', '.join(sorted(missing))}")
+    run = lazy.get()
+    if run is None:
+        return results.errored(operation, check, lazy.error or "no generated run")
+    return results.result_for(run.operation(operation), check)
+
+
+@pytest.mark.conformance
+@pytest.mark.parametrize(("operation", "check"), PAIRS, ids=all_ids())
+def test_generated(operation: str, check: GeneratedCheck, cc_session: CheckSession,
+                   cc_generated: _Lazy, record_property: Any) -> None:
+    result = apply(_result(operation, check, cc_session, cc_generated), cc_session.expectations)
+    report_result(result, cc_session.target, record_property)
