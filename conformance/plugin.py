@@ -82,6 +82,15 @@ class Recorder:
                       self.config.target_report_dir(name) / "summary.md")
 
 
+@pytest.hookimpl(hookwrapper=True, trylast=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
+    """Scrub captured stdout/stderr/log before any writer sees them: allure-pytest attaches
+    them to the report (and JUnit can), and a check or library may print a secret. Innermost
+    wrapper (trylast), so it runs before allure's own makereport wrapper reads the sections."""
+    report = (yield).get_result()
+    report.sections = [(title, scrub(text)) for title, text in report.sections]
+
+
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("cognito-conformance")
     add_options(group.addoption, prefix="--cc-")
