@@ -38,6 +38,10 @@ POOLS: dict[str, dict[str, Any]] = {
     # Email is the username (UsernameAttributes): the stored username becomes the sub.
     "email-username": {"Policies": STRICT_POLICY, "AutoVerifiedAttributes": ["email"],
                        "UsernameAttributes": ["email"]},
+    # For requests AWS rejects but a lenient target may accept (over-long or malformed
+    # usernames): the users such a target wrongly creates stay out of the pools other checks
+    # list and validate.
+    "scratch": {"Policies": STRICT_POLICY},
 }
 _FLOWS = ["ALLOW_USER_PASSWORD_AUTH", "ALLOW_ADMIN_USER_PASSWORD_AUTH",
           "ALLOW_REFRESH_TOKEN_AUTH", "ALLOW_USER_SRP_AUTH"]

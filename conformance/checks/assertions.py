@@ -69,3 +69,56 @@ def expect_equal(what: str, observed: Any, expected: Any) -> None:
 def expect_true(condition: bool, message: str, expected: Any = None, observed: Any = None) -> None:
     if not condition:
         raise Failure(message, expected=expected, observed=observed)
+
+
+# -- validation messages (EVIDENCE.md section 2: count prefix + SET of entries) ---------------
+Entry = tuple[str, ...]  # the acceptable renderings of one expected violation
+
+
+def validation_prefix(n: int) -> str:
+    """`1 validation error detected: ` / `N validation errors detected: ` (facts, not literals)."""
+    if n == 1:
+        return fact("validation.format.single").data["prefix_one"]
+    return fact("validation.format.multiple").data["prefix_many"].format(n=n)
+
+
+def split_validation(message: object) -> tuple[int, list[str]] | None:
+    """(N, entries) of a validation message, or None when it lacks the count prefix."""
+    if not isinstance(message, str):
+        return None
+    match = re.match(r"(\d+) validation errors? detected: ", message)
+    if not match or not message.startswith(validation_prefix(int(match.group(1)))):
+        return None
+    rest = message[match.end():]
+    return int(match.group(1)), rest.split(fact("validation.format.multiple").data["separator"])
+
+
+def unmatched_entries(observed: list[str], expected: list[Entry]) -> tuple[list[str], list[Entry]]:
+    """Pair observed entries with expected ones (order ignored); return what is left of each."""
+    left = list(expected)
+    extra = []
+    for entry in observed:
+        hit = next((want for want in left if entry in want), None)
+        if hit is None:
+            extra.append(entry)
+        else:
+            left.remove(hit)
+    return extra, left
+
+
+def expect_validation(ex: Exchange, expected: list[Entry]) -> None:
+    """InvalidParameterException whose message holds the right count and exactly these entries."""
+    expect_error(ex, "validation.exception-type")
+    want = {"count": len(expected), "entries": [e[0] for e in expected]}
+    parsed = split_validation(ex.message)
+    if parsed is None:
+        raise Failure(f"{ex.operation}: message lacks the 'N validation error(s) detected: ' "
+                      f"prefix: {ex.summary()['message']!r}", expected=want,
+                      observed=ex.summary())
+    count, entries = parsed
+    extra, missing = unmatched_entries(entries, expected)
+    if count != len(expected) or count != len(entries) or extra or missing:
+        raise Failure(f"{ex.operation}: validation message has count {count} and "
+                      f"{len(entries)} entries (want {len(expected)}); unexpected "
+                      f"{extra!r}; missing {[m[0] for m in missing]!r}", expected=want,
+                      observed=ex.summary())

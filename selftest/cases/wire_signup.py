@@ -2,12 +2,25 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from conformance.spec.facts import fact, load_status
 from selftest import faultproxy as fp
 from selftest.cases.case import Case
-from selftest.fixes import aws_error, aws_framing, rewrite_message
+from selftest.fixes import aws_error, aws_framing, fact_message, rewrite_message
 
 
 UNKNOWN_CLIENT_ERROR = dict(operation="SignUp", when_type="ResourceNotFoundException")
+
+
+def error_naming_client(fact_id: str, suffix: str = "") -> fp.Fault:
+    """The fact's error for the ClientId the check really sent (`suffix` bends the text)."""
+    f = fact(fact_id)
+
+    def mutate(r: fp.Response, req: dict[str, Any]) -> None:
+        text = fact_message(fact_id, client_id=str(req.get("ClientId"))) + suffix
+        fp.error(f.error or "", text, load_status().status_for(f.error or ""))(r, req)
+    return fp.Fault(mutate, operation=f.operation)
 
 CASES: dict[str, Case] = {
     # -- wire --------------------------------------------------------------------------------
@@ -69,4 +82,34 @@ CASES: dict[str, Case] = {
         fixed=[fp.Fault(fp.member("message", "Password did not conform with policy: Password "
                                   "must have uppercase characters"), operation="SignUp",
                         when_type="InvalidPasswordException")]),
+    # -- SignUp status mapping: attribute, secret and client errors -----------------------------
+    "signup.email-username.duplicate.status": Case(
+        broken=[fp.Fault(fp.member("__type", "AliasExistsException"), operation="SignUp",
+                         when_type="UsernameExistsException")],
+        fixed=[rewrite_message("signup.duplicate-email-as-username")]),
+    "signup.email-username.not-email.status": Case(
+        broken=[fp.Fault(fp.success({"UserConfirmed": False, "UserSub": "x"}),
+                         operation="SignUp", when_type="InvalidParameterException")],
+        fixed=[rewrite_message("signup.username-attributes.not-email")]),
+    "signup.invalid-email.status": Case(
+        broken=[aws_error("signup.invalid-email"),
+                fp.Fault(fp.member("message", "Invalid email address format"), operation="SignUp")],
+        fixed=[aws_error("signup.invalid-email")]),
+    "signup.missing-required-attribute.status": Case(
+        broken=[aws_error("signup.missing-required-attribute"),
+                fp.Fault(fp.member("__type", "InvalidPasswordException"), operation="SignUp")],
+        fixed=[aws_error("signup.missing-required-attribute")]),
+    "signup.secret-hash.missing.status": Case(
+        broken=[aws_error("signup.secret.missing"), fp.Fault(fp.status(403), operation="SignUp")],
+        fixed=[aws_error("signup.secret.missing")]),
+    "signup.secret-hash.wrong.status": Case(
+        broken=[error_naming_client("signup.secret.wrong", suffix=".")],
+        fixed=[error_naming_client("signup.secret.wrong")]),
+    "signup.unknown-attribute.status": Case(
+        broken=[aws_error("signup.unknown-attribute", name="custom:otherattr")],
+        fixed=[aws_error("signup.unknown-attribute", name="custom:nosuchattr")]),
+    "signup.unknown-client.status": Case(
+        broken=[error_naming_client("signup.unknown-client"),
+                fp.Fault(fp.status(404), operation="SignUp")],
+        fixed=[error_naming_client("signup.unknown-client")]),
 }
