@@ -55,6 +55,7 @@ class RunConfig:
     timeout_s: float = 15.0
     allow_aws: bool = False
     code_command: str | None = None
+    expectations_dir: str | None = None  # CC_EXPECTATIONS_DIR; None = the shipped files
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -107,7 +108,7 @@ OPTIONS: tuple[tuple[tuple[str, ...], dict[str, Any], str], ...] = (
 ENV_VARS = {"CC_TARGET": "target", "CC_ENDPOINT": "endpoint", "AWS_REGION": "region",
             "AWS_DEFAULT_REGION": "region", "CC_REPORT_DIR": "report_dir",
             "CC_PROFILE": "profile", "CC_SEED": "seed", "CC_MAX_EXAMPLES": "max_examples",
-            "CC_CODE_COMMAND": "code_command"}
+            "CC_CODE_COMMAND": "code_command", "CC_EXPECTATIONS_DIR": "expectations_dir"}
 # `run`-only flags (cli.py adds them as dest=cc_<field>): -k and the AWS opt-in.
 CLI_ONLY = ("keyword", "allow_aws")
 _TYPES: dict[str, Callable[[str], Any]] = {"seed": int, "max_examples": int, "workers": int,
