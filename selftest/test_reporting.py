@@ -1,0 +1,216 @@
+"""The writers fed by results.json: summary.md, the cross-target matrix, the run diff.
+
+Each test builds small results.json documents by hand (no target), so a writer's output can
+be pinned exactly: which checks it lists, which symbol a cell gets, which change is a
+regression, and which exit code the CLI returns for it.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from conformance import cli
+from conformance.exchange import MASK, remember
+from conformance.reporting import results_json
+from conformance.reporting.diff import Change, diff_runs, render_diff
+from conformance.reporting.markdown import fenced, render_summary
+from conformance.reporting.matrix import LEGEND, NOT_RUN, render_html, render_matrix, write_matrix
+from conformance.results.outcome import (
+    ERROR, EXPECTED_FAILURE, FAILED, OUTCOMES, PASSED, UNEXPECTED_PASS, UNSUPPORTED, CheckResult,
+)
+
+STARTED = datetime(2026, 1, 2, tzinfo=timezone.utc)
+CURL = "curl -sS -X POST http://127.0.0.1:1/ --data '{\"Password\": \"***\"}'"
+
+
+def check(cid: str, outcome: str, **kw: Any) -> CheckResult:
+    base: dict[str, Any] = {"message": f"{cid} went {outcome}", "evidence": ["https://aws/e"],
+                            "reproduce": CURL}
+    base.update(kw)
+    return CheckResult(id=cid, operation="SignUp", category="status-mapping", outcome=outcome,
+                       **base)
+
+
+def observation(oid: str, observed: dict[str, Any]) -> CheckResult:
+    return CheckResult(id=oid, operation="ConfirmSignUp", category="observation",
+                       outcome=PASSED, observed=observed)
+
+
+def doc(name: str, checks: list[CheckResult], observations: list[CheckResult] = ()
+        ) -> dict[str, Any]:
+    return results_json.build({"name": name, "version": "1.0", "endpoint": "http://x"},
+                              checks, list(observations), STARTED, 2.0)
+
+
+def write(reports: Path, name: str, checks: list[CheckResult],
+          observations: list[CheckResult] = ()) -> Path:
+    path = reports / name / "results.json"
+    results_json.write(path, doc(name, checks, observations))
+    return path
+
+
+# -- summary.md -------------------------------------------------------------------------------
+
+def test_summary_lists_every_non_passing_check_most_urgent_first() -> None:
+    text = render_summary(doc("moto", [check(f"c.{o}", o) for o in OUTCOMES]))
+    order = [text.index(f"`c.{o}`") for o in (FAILED, ERROR, UNEXPECTED_PASS,
+                                              EXPECTED_FAILURE, UNSUPPORTED)]
+    assert order == sorted(order) and "`c.passed`" not in text
+
+
+def test_summary_shows_counts_score_message_evidence_and_curl() -> None:
+    text = render_summary(doc("moto", [check("a", PASSED), check("b", FAILED, reason=None)]))
+    assert "| 2 | 1 | 1 | 0 | 0 | 0 | 0 | 50.0% |" in text
+    assert "b went failed" in text and "<https://aws/e>" in text
+    assert "```sh\n" + CURL + "\n```" in text
+
+
+def test_summary_names_the_known_deviation_reason() -> None:
+    text = render_summary(doc("moto", [check("k", EXPECTED_FAILURE, reason="moto differs")]))
+    assert "Known deviation: moto differs" in text
+
+
+def test_summary_all_passed_and_observations() -> None:
+    text = render_summary(doc("moto", [check("a", PASSED)],
+                              [observation("o.x", {"status": 400, "type": "X"})]))
+    assert "Every check passed." in text
+    assert "`o.x`" in text and "never a pass or a fail" in text and '"status": 400' in text
+
+
+def test_summary_scrubs_remembered_secrets() -> None:
+    remember("Pw-summary-secret-1!")
+    data = doc("moto", [check("a", FAILED)])
+    data["checks"][0]["message"] = "echo Pw-summary-secret-1!"  # as if it escaped masking
+    text = render_summary(data)
+    assert "Pw-summary-secret-1!" not in text and f"echo {MASK}" in text
+
+
+def test_fenced_block_survives_backticks() -> None:
+    fence, body, close = fenced("a ``` b")
+    assert fence == close == "````" and body == "a ``` b"
+
+
+# -- matrix -----------------------------------------------------------------------------------
+
+@pytest.fixture
+def reports(tmp_path: Path) -> Path:
+    write(tmp_path, "moto", [check("a", PASSED), check("b", EXPECTED_FAILURE),
+                             check("c", FAILED)],
+          [observation("o.x", {"status": 400, "type": "NotAuthorizedException"})])
+    write(tmp_path, "vendor", [check("a", PASSED), check("b", UNEXPECTED_PASS),
+                               check("d", UNSUPPORTED)],
+          [observation("o.x", {"status": 200, "type": None})])
+    return tmp_path
+
+
+def _row(text: str, first_cell: str) -> list[str]:
+    line = next(x for x in text.splitlines() if x.startswith(f"| {first_cell} |"))
+    return [c.strip() for c in line.strip("|").split("|")][1:]
+
+
+def test_matrix_one_column_per_target_one_row_per_check(reports: Path) -> None:
+    text = render_matrix(reports)
+    assert _row(text, "check") == ["moto 1.0", "vendor 1.0"]
+    sym = {o: s for o, (s, _) in LEGEND.items()}
+    assert _row(text, "`a`") == [sym[PASSED], sym[PASSED]]
+    assert _row(text, "`b`") == [sym[EXPECTED_FAILURE], sym[UNEXPECTED_PASS]]
+    assert _row(text, "`c`") == [sym[FAILED], sym[NOT_RUN]]  # never shown as a pass
+    assert _row(text, "`d`") == [sym[NOT_RUN], sym[UNSUPPORTED]]
+
+
+def test_matrix_header_rows_carry_score_and_counts(reports: Path) -> None:
+    text = render_matrix(reports)
+    assert _row(text, "**score**") == ["**33.3%**", "**50.0%**"]
+    moto_counts = _row(text, "**counts**")[0].split()
+    assert moto_counts[:3] == [f"1{LEGEND[PASSED][0]}", f"1{LEGEND[FAILED][0]}",
+                               f"1{LEGEND[EXPECTED_FAILURE][0]}"]
+
+
+def test_matrix_legend_explains_every_symbol(reports: Path) -> None:
+    legend = next(x for x in render_matrix(reports).splitlines() if x.startswith("Legend"))
+    assert all(f"{s} {meaning}" in legend for s, meaning in LEGEND.values())
+
+
+def test_matrix_observations_side_by_side_never_verdicts(reports: Path) -> None:
+    text = render_matrix(reports)
+    assert _row(text, "`o.x`") == ["400 NotAuthorizedException", "200"]
+    assert "`o.x`" not in text.split("## Observations")[0]
+
+
+def test_matrix_html_is_static_and_escaped(reports: Path) -> None:
+    page = render_html(reports)
+    assert "<script" not in page and page.count("<table>") == 2
+    assert 'class="o unexpected-pass"' in page and "<code>o.x</code>" in page
+
+
+def test_matrix_cli_prints_and_writes_md_and_html(reports: Path,
+                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli.main(["matrix", str(reports)]) == cli.EXIT_OK
+    assert (reports / "matrix.md").read_text() == capsys.readouterr().out.rstrip("\n") + "\n"
+    assert (reports / "matrix.html").read_text().startswith("<!doctype html>")
+
+
+def test_matrix_without_results_is_a_usage_error(tmp_path: Path) -> None:
+    assert cli.main(["matrix", str(tmp_path)]) == cli.EXIT_USAGE
+
+
+def test_write_matrix_returns_both_paths(reports: Path) -> None:
+    assert [p.name for p in write_matrix(reports)] == ["matrix.md", "matrix.html"]
+
+
+# -- diff -------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("old", "new", "regression"), [
+    (PASSED, FAILED, True), (EXPECTED_FAILURE, FAILED, True), (PASSED, ERROR, True),
+    (EXPECTED_FAILURE, UNEXPECTED_PASS, True), (None, FAILED, True),  # new check, failing
+    (PASSED, None, True),                                            # a passing check vanished
+    (FAILED, PASSED, False), (FAILED, EXPECTED_FAILURE, False), (PASSED, UNSUPPORTED, False),
+    (None, PASSED, False), (FAILED, None, False), (ERROR, FAILED, True),
+])
+def test_change_regression_rules(old: str | None, new: str | None, regression: bool) -> None:
+    assert Change("x", old, new).regression is regression
+
+
+def test_observation_change_is_never_a_regression() -> None:
+    assert Change("o", '{"status": 400}', None, kind="observation").regression is False
+
+
+def _two_runs(tmp_path: Path) -> tuple[Path, Path]:
+    old = write(tmp_path / "old", "moto", [check("same", PASSED), check("fixed", FAILED),
+                                           check("broke", PASSED), check("gone", PASSED)],
+                [observation("o.x", {"status": 400})])
+    new = write(tmp_path / "new", "moto", [check("same", PASSED), check("fixed", PASSED),
+                                           check("broke", FAILED), check("added", PASSED)],
+                [observation("o.x", {"status": 200})])
+    return old, new
+
+
+def test_diff_runs_lists_only_changes(tmp_path: Path) -> None:
+    changes = {c.id: c for c in diff_runs(*_two_runs(tmp_path))}
+    assert set(changes) == {"fixed", "broke", "gone", "added", "o.x"}
+    assert {k for k, c in changes.items() if c.regression} == {"broke", "gone"}
+    assert (changes["added"].old, changes["gone"].new) == (None, None)
+
+
+def test_render_diff_sections(tmp_path: Path) -> None:
+    text = render_diff(diff_runs(*_two_runs(tmp_path)))
+    assert text.startswith("2 regression(s), 5 change(s)")
+    assert text.index("## Regressions") < text.index("## New checks")
+    assert "- `broke`: passed -> failed" in text and "- `gone`: passed -> absent" in text
+    assert "- `added`: absent -> passed" in text and "never pass/fail" in text
+
+
+def test_render_diff_no_changes() -> None:
+    assert render_diff([]) == "No changes.\n"
+
+
+def test_diff_cli_exit_codes(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    old, new = _two_runs(tmp_path)
+    assert cli.main(["diff", str(old), str(new)]) == cli.EXIT_UNEXPECTED
+    assert cli.main(["diff", str(new), str(old.parent)]) == cli.EXIT_UNEXPECTED  # dir works
+    assert cli.main(["diff", str(new), str(new)]) == cli.EXIT_OK
+    assert "No changes." in capsys.readouterr().out
