@@ -214,3 +214,17 @@ def test_diff_cli_exit_codes(tmp_path: Path, capsys: pytest.CaptureFixture[str])
     assert cli.main(["diff", str(new), str(old.parent)]) == cli.EXIT_UNEXPECTED  # dir works
     assert cli.main(["diff", str(new), str(new)]) == cli.EXIT_OK
     assert "No changes." in capsys.readouterr().out
+
+
+def test_matrix_observation_not_made_shows_its_outcome(tmp_path: Path) -> None:
+    path = write(tmp_path, "moto", [check("a", PASSED)], [observation("o.x", {})])
+    data = results_json.read(path)
+    data["observations"][0].update(outcome=UNSUPPORTED, message="no code oracle")
+    results_json.write(path, data)
+    assert _row(render_matrix(tmp_path), "`o.x`") == [f"{LEGEND[UNSUPPORTED][0]} unsupported"]
+
+
+def test_summary_evidence_autolinks_only_the_url() -> None:
+    data = doc("moto", [check("b", FAILED, evidence=["https://aws/x (a note)", "EVIDENCE.md s4"])])
+    text = render_summary(data)
+    assert "- evidence: <https://aws/x> (a note)" in text and "- evidence: EVIDENCE.md s4" in text

@@ -74,10 +74,18 @@ def check_block(check: dict[str, Any]) -> list[str]:
         lines += [f"Known deviation: {cell(check['reason'])}", ""]
     lines += [f"- expected: `{_compact(check.get('expected'))}`",
               f"- observed: `{_compact(check.get('observed'))}`"]
-    lines += [f"- evidence: <{url}>" for url in check.get("evidence", [])]
+    lines += [f"- evidence: {evidence_link(item)}" for item in check.get("evidence", [])]
     if check.get("reproduce"):
         lines += ["", *fenced(check["reproduce"], "sh")]
     return lines + [""]
+
+
+def evidence_link(item: str) -> str:
+    """`https://x (note)` -> `<https://x> (note)`; a non-URL source stays plain text."""
+    url, _, note = item.partition(" ")
+    if url.startswith(("https://", "http://")):
+        return f"<{url}> {cell(note)}".rstrip()
+    return cell(item)
 
 
 def _compact(value: Any) -> str:
@@ -102,9 +110,15 @@ def observations(items: list[dict[str, Any]]) -> list[str]:
              "What the target did where AWS's behaviour is unknown or disputed: "
              "never a pass or a fail.", "", "| observation | operation | observed |",
              "|---|---|---|"]
-    lines += [f"| `{o['id']}` | {o['operation']} | `{cell(_compact(o.get('observed')))}` |"
-              for o in items]
+    lines += [f"| `{o['id']}` | {o['operation']} | {observed(o)} |" for o in items]
     return lines + [""]
+
+
+def observed(item: dict[str, Any]) -> str:
+    """The observed values, or why the observation could not be made."""
+    if item.get("outcome", "recorded") != "recorded":
+        return cell(f"{item['outcome']}: {item.get('message', '')}")
+    return f"`{cell(_compact(item.get('observed')))}`"
 
 
 def render_summary(doc: dict[str, Any]) -> str:

@@ -24,6 +24,7 @@ from conformance.results.outcome import (
 )
 
 NOT_RUN = "not-run"
+RECORDED = "recorded"  # the outcome of an observation that was made
 # outcome -> (symbol, meaning); the order is the legend's and the counts' order.
 LEGEND: dict[str, tuple[str, str]] = {
     PASSED: ("✅", "passed"),
@@ -53,10 +54,10 @@ class Run:
     def outcome(self, check_id: str) -> str:
         return self._outcomes().get(check_id, NOT_RUN)
 
-    def observed(self, obs_id: str) -> Any:
+    def observation(self, obs_id: str) -> dict[str, Any] | None:
         for item in self.doc.get("observations", []):
             if item["id"] == obs_id:
-                return item.get("observed")
+                return item
         return None
 
     def _outcomes(self) -> dict[str, str]:
@@ -95,10 +96,17 @@ def counts_cell(run: Run) -> str:
     return " ".join(f"{outcomes.count(o)}{symbol(o)}" for o in LEGEND if o != NOT_RUN)
 
 
-def observed_cell(value: Any) -> str:
-    """A short rendering of what the target did: `400 NotAuthorizedException`, or JSON."""
-    if value is None:
+def observed_cell(item: dict[str, Any] | None) -> str:
+    """What the target did (`400 NotAuthorizedException`, or JSON); an observation that could
+    not be made (unsupported, error) shows that outcome instead of an empty value."""
+    if item is None:
         return symbol(NOT_RUN)
+    if item.get("outcome", RECORDED) != RECORDED:
+        return f"{symbol(item['outcome'])} {item['outcome']}"
+    return observed_value(item.get("observed"))
+
+
+def observed_value(value: Any) -> str:
     if isinstance(value, dict) and any(k in value for k in _OBSERVED_KEYS):
         head = " ".join(str(value[k]) for k in _OBSERVED_KEYS if value.get(k) is not None)
         rest = {k: v for k, v in value.items() if k not in _OBSERVED_KEYS and k != "message"}
@@ -130,7 +138,7 @@ def md_observations(runs: list[Run]) -> list[str]:
              "pass or a fail.", "",
              _md_row(["observation"] + [r.label for r in runs]),
              "|---" * (len(runs) + 1) + "|"]
-            + [_md_row([f"`{oid}`"] + [observed_cell(r.observed(oid)) for r in runs])
+            + [_md_row([f"`{oid}`"] + [observed_cell(r.observation(oid)) for r in runs])
                for oid in ids])
 
 
@@ -182,7 +190,7 @@ def html_observations(runs: list[Run]) -> list[str]:
     esc = html.escape
     rows = [_tr(["observation"] + [esc(r.label) for r in runs], "th")]
     rows += [_tr([f"<code>{esc(oid)}</code>"]
-                 + [f"<code>{esc(observed_cell(r.observed(oid)))}</code>" for r in runs])
+                 + [f"<code>{esc(observed_cell(r.observation(oid)))}</code>" for r in runs])
              for oid in ids]
     return ["<h2>Observations</h2>", "<p>Never a pass or a fail.</p>", "<table>", *rows,
             "</table>"]
