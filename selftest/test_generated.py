@@ -13,7 +13,7 @@ from typing import Any, Callable, Iterator
 
 import pytest
 
-from conformance.generated.inject import Identities
+from conformance.generated.inject import Identities, create_identities
 from conformance.generated.pairs import GENERATED_CHECKS
 from conformance.generated.runner import GeneratedRun, OperationRun
 from conformance.results.runner import CheckSession
@@ -81,7 +81,7 @@ BROKEN: dict[str, tuple[str, Callable[[str], fp.Mutation]]] = {
 @pytest.fixture(scope="module")
 def identities(proxied_session: CheckSession, fault_proxy: fp.FaultProxy) -> Identities:
     fault_proxy.faults = []
-    return Identities(proxied_session.caller, proxied_session.provisioner).create()
+    return create_identities(proxied_session.caller, proxied_session.provisioner)
 
 
 @pytest.fixture

@@ -134,7 +134,8 @@ def cc_output_shape(ctx: CheckContext, response: Response, case: Case) -> bool |
     problems = validation_errors(shape, body) if shape else (
         [] if body == {} else [f"/: want an empty object, got {str(body)[:80]}"])
     if problems:
-        raise AssertionError(f"200 body violates {shape}: " + "; ".join(problems[:3]))
+        raise AssertionError(f"200 body violates {shape}: "
+                             + "; ".join(p[:160] for p in problems[:3]))
     return None
 
 

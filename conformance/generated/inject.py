@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 from conformance.exchange import remember
 from conformance.provision import Provisioner
@@ -22,21 +22,26 @@ from conformance.wire import Caller
 COMMON: dict[str, str] = {"ClientId": "client_id", "UserPoolId": "pool_id",
                           "AccessToken": "token.confirmed"}
 # Per operation: member -> identity key. Username absent = keep the generated (new) name.
+# Each operation that changes a user's state gets its own user, so operations can run in
+# parallel (and in any order) without changing each other's answers.
 PER_OPERATION: dict[str, dict[str, str]] = {
     "SignUp": {"Password": "password.new"},
-    "ConfirmSignUp": {"Username": "user.unconfirmed"},
-    "AdminConfirmSignUp": {"Username": "user.unconfirmed"},
-    "ResendConfirmationCode": {"Username": "user.unconfirmed"},
+    "ConfirmSignUp": {"Username": "user.confirm"},
+    "AdminConfirmSignUp": {"Username": "user.admin-confirm"},
+    "ResendConfirmationCode": {"Username": "user.resend"},
     "InitiateAuth": {"AuthParameters": "auth.confirmed"},
     "AdminGetUser": {"Username": "user.confirmed"},
     "AdminDeleteUser": {"Username": "user.deletable"},
-    "ForgotPassword": {"Username": "user.confirmed"},
+    "ForgotPassword": {"Username": "user.forgot"},
     "ConfirmForgotPassword": {"Username": "user.reset", "Password": "password.new"},
     "ChangePassword": {"PreviousPassword": "password.confirmed",
                        "ProposedPassword": "password.confirmed"},
     "DeleteUser": {"AccessToken": "token.victim"},
 }
-USERS = ("confirmed", "unconfirmed", "deletable", "reset", "victim")
+# user -> confirmed? (unconfirmed users are the ones the confirmation operations act on)
+USERS: dict[str, bool] = {"confirmed": True, "victim": True, "deletable": True, "forgot": True,
+                          "reset": True, "confirm": False, "admin-confirm": False,
+                          "resend": False}
 SIGNED_IN = ("confirmed", "victim")
 
 
@@ -53,49 +58,11 @@ class SetupFailed(RuntimeError):
 
 @dataclass
 class Identities:
-    """The pool, client, users and tokens of one generated run (created once)."""
+    """The pool, client, users, passwords and tokens of one generated run (plain data, so
+    it can be handed to worker processes)."""
 
-    caller: Caller
-    provisioner: Provisioner
     values: dict[str, str] = field(default_factory=dict)
     passwords: dict[str, str] = field(default_factory=dict)
-
-    def create(self) -> "Identities":
-        client = self.provisioner.client("main", "public")
-        self.values.update(client_id=client.client_id, pool_id=client.pool_id)
-        for user in USERS:
-            self._sign_up(user)
-        for user in USERS:
-            if user != "unconfirmed":
-                self._ok("AdminConfirmSignUp", {"UserPoolId": client.pool_id,
-                                                "Username": self.values[f"user.{user}"]})
-        for user in SIGNED_IN:
-            self.values[f"token.{user}"] = self._sign_in(user)
-        self.values["password.confirmed"] = self.passwords["confirmed"]
-        return self
-
-    def _sign_up(self, user: str) -> None:
-        name = f"{self.provisioner.prefix}-gen-{user}"
-        self.passwords[user] = policy_password()
-        self._ok("SignUp", {"ClientId": self.values["client_id"], "Username": name,
-                            "Password": self.passwords[user]})
-        self.values[f"user.{user}"] = name
-
-    def _sign_in(self, user: str) -> str:
-        reply = self._ok("InitiateAuth", {
-            "ClientId": self.values["client_id"], "AuthFlow": "USER_PASSWORD_AUTH",
-            "AuthParameters": {"USERNAME": self.values[f"user.{user}"],
-                               "PASSWORD": self.passwords[user]}})
-        token = reply.get("AuthenticationResult", {}).get("AccessToken")
-        if not isinstance(token, str):
-            raise SetupFailed(f"InitiateAuth for {user} returned no AccessToken")
-        return token
-
-    def _ok(self, operation: str, body: dict[str, Any]) -> dict[str, Any]:
-        reply = self.caller.call(operation, body)
-        if reply.status != 200 or not isinstance(reply.json, dict):
-            raise SetupFailed(f"setup {operation} failed: {reply.summary()}")
-        return reply.json
 
     # -- lookups used by the rules ---------------------------------------------------------
     def value(self, key: str, current: Any) -> Any:
@@ -116,9 +83,6 @@ def rules_for(operation: str) -> dict[str, str]:
     return {**COMMON, **PER_OPERATION.get(operation, {})}
 
 
-Injector = Callable[[str, Any], Any]
-
-
 def inject(operation: str, body: Any, identities: Identities) -> None:
     """Overwrite the string (or, for maps, object) members the rules name, in place."""
     if not isinstance(body, dict):
@@ -127,3 +91,51 @@ def inject(operation: str, body: Any, identities: Identities) -> None:
         current = body.get(member)
         if isinstance(current, str) or (key.startswith("auth.") and isinstance(current, dict)):
             body[member] = identities.value(key, current)
+
+
+@dataclass
+class _Setup:
+    caller: Caller
+    ids: Identities
+
+    def run(self, provisioner: Provisioner) -> Identities:
+        client = provisioner.client("main", "public")
+        self.ids.values.update(client_id=client.client_id, pool_id=client.pool_id)
+        for user in USERS:
+            self._sign_up(provisioner.prefix, user)
+        for user in (u for u, confirmed in USERS.items() if confirmed):
+            self._ok("AdminConfirmSignUp", {"UserPoolId": client.pool_id,
+                                            "Username": self.ids.values[f"user.{user}"]})
+        for user in SIGNED_IN:
+            self.ids.values[f"token.{user}"] = self._sign_in(user)
+        self.ids.values["password.confirmed"] = self.ids.passwords["confirmed"]
+        return self.ids
+
+    def _sign_up(self, prefix: str, user: str) -> None:
+        name = f"{prefix}-gen-{user}"
+        self.ids.passwords[user] = policy_password()
+        self._ok("SignUp", {"ClientId": self.ids.values["client_id"], "Username": name,
+                            "Password": self.ids.passwords[user]})
+        self.ids.values[f"user.{user}"] = name
+
+    def _sign_in(self, user: str) -> str:
+        reply = self._ok("InitiateAuth", {
+            "ClientId": self.ids.values["client_id"], "AuthFlow": "USER_PASSWORD_AUTH",
+            "AuthParameters": {"USERNAME": self.ids.values[f"user.{user}"],
+                               "PASSWORD": self.ids.passwords[user]}})
+        token = reply.get("AuthenticationResult", {}).get("AccessToken")
+        if not isinstance(token, str):
+            raise SetupFailed(f"InitiateAuth for {user} returned no AccessToken")
+        remember(token)
+        return token
+
+    def _ok(self, operation: str, body: dict[str, Any]) -> dict[str, Any]:
+        reply = self.caller.call(operation, body)
+        if reply.status != 200 or not isinstance(reply.json, dict):
+            raise SetupFailed(f"setup {operation} failed: {reply.summary()}")
+        return reply.json
+
+
+def create_identities(caller: Caller, provisioner: Provisioner) -> Identities:
+    """Create the run's users (some confirmed, two signed in) in the provisioner's pool."""
+    return _Setup(caller, Identities()).run(provisioner)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from conformance.exchange import mask, scrub
+from conformance.exchange import Exchange, mask, scrub
 from conformance.generated.pairs import CATEGORY, GeneratedCheck, pair_id
 from conformance.generated.runner import OperationRun, Tally, reveal
 from conformance.results.outcome import ERROR, FAILED, PASSED, UNSUPPORTED, CheckResult
@@ -54,6 +54,11 @@ def _observed(run: OperationRun, tally: Tally) -> dict[str, Any]:
             "statuses": {str(k): v for k, v in sorted(run.statuses.items())}}
 
 
+def _reproduce(exchange: Exchange) -> str:
+    boto3 = exchange.reproduce_boto3() or "# boto3 cannot send this body (not a JSON object)"
+    return exchange.reproduce() + "\n" + boto3
+
+
 def _with(result: CheckResult, outcome: str, message: str, tally: Tally,
           observed: dict[str, Any] | None = None) -> CheckResult:
     result.outcome = outcome
@@ -62,9 +67,9 @@ def _with(result: CheckResult, outcome: str, message: str, tally: Tally,
     exchange = tally.first_exchange
     if exchange is not None:
         reveal(exchange)
-        result.reproduce = exchange.reproduce() + "\n" + exchange.reproduce_boto3()
+        result.reproduce = _reproduce(exchange)
         result.trace = [exchange.evidence()]
-        result.observed["first_failure"] = exchange.summary()
+        result.observed["first_failure"] = {**exchange.summary(), **tally.first_case}
     result.message = scrub(message)
     result.observed = mask(result.observed)
     return result

@@ -18,7 +18,9 @@ from __future__ import annotations
 import json
 import threading
 import time
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
+from multiprocessing import get_context
 from typing import Any
 
 import requests
@@ -36,7 +38,7 @@ from conformance.generated.pairs import GENERATED_CHECKS, OPERATIONS
 from conformance.generated.sigv4 import SigV4
 from conformance.spec.generate import MEDIA_TYPE, openapi_path
 from conformance.spec.model import load_model
-from conformance.wire import Caller
+from conformance.wire import AwsCredentials, Caller
 
 schemathesis.serializer.alias(MEDIA_TYPE, "application/json")
 PHASES = ["examples", "coverage", "fuzzing"]
@@ -50,8 +52,9 @@ class Tally:
     failures: int = 0
     first_message: str = ""
     first_exchange: Exchange | None = None
+    first_case: dict[str, str] = field(default_factory=dict)
 
-    def add(self, failure: Any, exchange: Exchange) -> None:
+    def add(self, failure: Any, exchange: Exchange, case: Any) -> None:
         self.cases += 1
         if failure is None:
             return
@@ -59,6 +62,17 @@ class Tally:
         if self.first_exchange is None:
             self.first_message = _failure_text(failure)
             self.first_exchange = exchange
+            self.first_case = describe(case)
+
+
+def describe(case: Any) -> dict[str, str]:
+    """How Schemathesis made a case: mode (positive/negative), phase, and what it mutated."""
+    meta = case.meta
+    if meta is None:
+        return {}
+    data = getattr(meta.phase, "data", None)
+    return {"mode": str(meta.generation.mode.value), "phase": str(meta.phase.name.value),
+            "description": scrub(str(getattr(data, "description", "") or ""))[:300]}
 
 
 @dataclass
@@ -110,10 +124,20 @@ def after_validate(ctx: Any, case: Any, response: Any, results: Any) -> None:
 
 
 class GeneratedRun:
-    """One Schemathesis run over OPERATIONS against one endpoint; operations run lazily."""
+    """One Schemathesis run over OPERATIONS against one endpoint; operations run lazily.
+
+    With `processes` > 0 every operation is submitted at once to a pool of spawned worker
+    processes (Hypothesis and the HTTP client are CPU-bound and the embedded moto shares
+    this process's GIL); `operation()` then waits for that operation's result. Safe because
+    each state-changing operation acts on its own user (inject.PER_OPERATION).
+    """
 
     def __init__(self, caller: Caller, identities: Identities, seed: int,
-                 max_examples: int, operations: tuple[str, ...] = OPERATIONS) -> None:
+                 max_examples: int, operations: tuple[str, ...] = OPERATIONS,
+                 processes: int = 0) -> None:
+        self.spec = ChildSpec(caller.endpoint, caller.region, caller.credentials,
+                              caller.timeout_s, identities, seed, max_examples, operations)
+        self.pool = _start_pool(self.spec, processes) if processes > 0 else None
         self.caller = caller
         self.identities = identities
         self.model = load_model()
@@ -146,8 +170,14 @@ class GeneratedRun:
         """The tallies of one operation, running it first if this process has not yet."""
         with self._lock:
             if name not in self.results:
-                self.results[name] = self._run(name)
+                future = self.pool.futures.get(name) if self.pool else None
+                self.results[name] = _collect(future, name) if future else self._run(name)
             return self.results[name]
+
+    def close(self) -> None:
+        if self.pool is not None:
+            self.pool.executor.shutdown(wait=False, cancel_futures=True)
+            self.pool = None
 
     def _run(self, name: str) -> OperationRun:
         run = self._current = OperationRun(name)
@@ -192,7 +222,53 @@ class GeneratedRun:
         for result in results:
             tally = run.tallies.get(result.name)
             if tally is not None:
-                tally.add(result.failure, exchange)
+                tally.add(result.failure, exchange, case)
+
+
+# -- worker processes -----------------------------------------------------------------------
+@dataclass(frozen=True)
+class ChildSpec:
+    """Everything a worker process needs to run operations (plain, picklable data)."""
+
+    endpoint: str
+    region: str
+    credentials: AwsCredentials
+    timeout_s: float
+    identities: Identities
+    seed: int
+    max_examples: int
+    operations: tuple[str, ...]
+
+
+@dataclass
+class _Pool:
+    executor: ProcessPoolExecutor
+    futures: dict[str, Future]
+
+
+def _start_pool(spec: ChildSpec, processes: int) -> _Pool:
+    executor = ProcessPoolExecutor(max_workers=processes, mp_context=get_context("spawn"))
+    return _Pool(executor, {op: executor.submit(_child_run, spec, op) for op in spec.operations})
+
+
+def _collect(future: Future, name: str) -> OperationRun:
+    try:
+        return future.result()
+    except Exception as exc:  # noqa: BLE001 - a dead worker is an error result, not a crash
+        return OperationRun(name, error=scrub(f"worker failed: {type(exc).__name__}: {exc}"))
+
+
+_CHILD_RUNS: dict[tuple[Any, ...], "GeneratedRun"] = {}
+
+
+def _child_run(spec: ChildSpec, operation: str) -> OperationRun:
+    """In a worker process: run one operation (the schema is loaded once per worker)."""
+    key = (spec.endpoint, spec.seed, spec.max_examples, spec.operations)
+    if key not in _CHILD_RUNS:
+        caller = Caller(spec.endpoint, spec.region, spec.credentials, timeout_s=spec.timeout_s)
+        _CHILD_RUNS[key] = GeneratedRun(caller, spec.identities, spec.seed, spec.max_examples,
+                                        spec.operations)
+    return _CHILD_RUNS[key].operation(operation)
 
 
 def _exchange(operation: str, response: Any, region: str) -> Exchange:

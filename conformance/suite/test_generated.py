@@ -8,6 +8,7 @@ hand-written checks, so results.json, JUnit, Allure and expectations all apply.
 
 from __future__ import annotations
 
+import os
 from typing import Any, Iterator
 
 import pytest
@@ -21,6 +22,7 @@ from conformance.results.runner import CheckSession
 
 PAIRS = all_pairs()
 REQUIRES = frozenset({"create-pool", "admin"})  # setup creates a pool and confirms users
+MAX_PROCESSES = 2
 
 
 class _Lazy:
@@ -37,20 +39,29 @@ class _Lazy:
         return self.run
 
     def _start(self) -> None:
-        from conformance.generated.inject import Identities
+        from conformance.generated.inject import create_identities
         from conformance.generated.runner import GeneratedRun
 
         try:
-            identities = Identities(self.session.caller, self.session.provisioner).create()
+            identities = create_identities(self.session.caller, self.session.provisioner)
             self.run = GeneratedRun(self.session.caller, identities, self.config.seed,
-                                    self.config.examples)
+                                    self.config.examples, processes=processes(self.config))
         except Exception as exc:  # noqa: BLE001 - setup failure: every pair is an error
             self.error = f"generated setup failed: {type(exc).__name__}: {exc}"
 
 
+def processes(config: RunConfig) -> int:
+    """Worker processes for generation: all cores when in process, none under pytest-xdist
+    (each xdist worker already is a process)."""
+    return 0 if config.workers else min(MAX_PROCESSES, os.cpu_count() or 1)
+
+
 @pytest.fixture(scope="session")
 def cc_generated(cc_session: CheckSession, cc_config: RunConfig) -> Iterator[_Lazy]:
-    yield _Lazy(cc_session, cc_config)
+    lazy = _Lazy(cc_session, cc_config)
+    yield lazy
+    if lazy.run is not None:
+        lazy.run.close()
 
 
 def _result(operation: str, check: GeneratedCheck, session: CheckSession,
