@@ -1,0 +1,186 @@
+"""The confirmation lifecycle (category `state`): what SignUp leaves behind, and the steps
+the lifecycle checks share.
+
+A user moves absent -> UNCONFIRMED (SignUp) -> CONFIRMED (ConfirmSignUp with the emailed
+code, or AdminConfirmSignUp) -> absent (AdminDeleteUser). The checks here judge the state
+SignUp leaves (AdminGetUser); confirm.py, resend.py and auth.py judge each transition and
+its errors; conformance/machines/lifecycle.py runs random sequences of all of them against
+a reference model (`state.machine.lifecycle`). Every expectation is a fact in
+specs/behaviours/lifecycle.toml. Users always sign up WITH an email on pool "main", which
+auto-verifies email, so confirmation codes go to email.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from conformance.checks.assertions import UUID_RE, expect_equal, expect_ok, expect_true
+from conformance.checks.context import Ctx
+from conformance.checks.registry import check
+from conformance.exchange import Exchange
+from conformance.provision import AppClient
+from conformance.spec.facts import fact
+
+ADMIN = ("admin",)
+ORACLE = ("code-oracle",)
+ORACLE_ADMIN = ("code-oracle", "admin")
+ANY_CODE = "123456"  # a well-formed code, for users that do not exist
+
+
+# -- shared steps --------------------------------------------------------------------------
+@dataclass(frozen=True)
+class NewUser:
+    """A user just signed up with an email attribute, and what SignUp answered."""
+
+    username: str
+    password: str
+    email: str
+    client: AppClient
+    signup: dict[str, Any]
+
+    @property
+    def sub(self) -> Any:
+        return self.signup.get("UserSub")
+
+
+def signed_up(ctx: Ctx, client: AppClient | None = None, username: str | None = None) -> NewUser:
+    client = client or ctx.client()
+    email = ctx.email()
+    username, password, ex = ctx.sign_up(client, username, attributes={"email": email})
+    return NewUser(username, password, email, client, ex.json)
+
+
+def absent_user(ctx: Ctx, client_kind: str = "public") -> NewUser:
+    """A user that does not exist (never signed up), on the given client of pool main."""
+    client = ctx.client("main", client_kind)
+    return NewUser(ctx.username("absent"), ctx.password(), ctx.email(), client, {})
+
+
+def user_key(ctx: Ctx, username: str) -> dict[str, str]:
+    return {"UserPoolId": ctx.pool(), "Username": username}
+
+
+def confirm(ctx: Ctx, user: NewUser, code: str | None = None, *,
+            client: AppClient | None = None, secret_hash: bool = True) -> Exchange:
+    """ConfirmSignUp with `code` (default: the right one, from the code oracle)."""
+    client = client or user.client
+    body = {"ClientId": client.client_id, "Username": user.username,
+            "ConfirmationCode": code or right_code(ctx, user.username)}
+    if client.secret and secret_hash:
+        body["SecretHash"] = client.secret_hash(user.username)
+    return ctx.call("ConfirmSignUp", body)
+
+
+def confirmed(ctx: Ctx, client: AppClient | None = None) -> NewUser:
+    """A user confirmed the ordinary way (ConfirmSignUp with the right code)."""
+    user = signed_up(ctx, client)
+    ctx.require_ok(confirm(ctx, user), "ConfirmSignUp")
+    return user
+
+
+def right_code(ctx: Ctx, username: str) -> str:
+    return ctx.code(ctx.pool(), username)
+
+
+def wrong_code(right: str) -> str:
+    """A code of the same form that is certainly not the right one (each digit shifted)."""
+    shifted = "".join(str((int(c) + 1) % 10) if c.isdigit() else c for c in right)
+    return shifted if shifted != right else right + "0"
+
+
+def admin_confirm(ctx: Ctx, username: str) -> Exchange:
+    return ctx.call("AdminConfirmSignUp", user_key(ctx, username))
+
+
+def admin_delete(ctx: Ctx, username: str) -> None:
+    ctx.require_ok(ctx.call("AdminDeleteUser", user_key(ctx, username)), "AdminDeleteUser")
+
+
+def attributes(user: dict[str, Any]) -> dict[str, Any]:
+    return {a.get("Name"): a.get("Value") for a in user.get("UserAttributes") or []
+            if isinstance(a, dict)}
+
+
+def expect_status(ctx: Ctx, username: str, fact_id: str) -> dict[str, Any]:
+    """AdminGetUser shows the UserStatus the fact names."""
+    user = ctx.user_status(ctx.pool(), username)
+    expect_equal("UserStatus", user.get("UserStatus"), fact(fact_id).data["user_status"])
+    return user
+
+
+# -- SignUp leaves an UNCONFIRMED user ------------------------------------------------------
+AFTER_SIGNUP = "lifecycle.state.after-signup"
+
+
+@check("state.signup.user-confirmed-false", "SignUp", "state", facts="lifecycle.signup.unconfirmed")
+def signup_user_confirmed(ctx: Ctx) -> None:
+    """SignUp answers UserConfirmed false and a UUID UserSub."""
+    user = signed_up(ctx)
+    expect_equal("UserConfirmed", user.signup.get("UserConfirmed"),
+                 fact("lifecycle.signup.unconfirmed").data["user_confirmed"])
+    expect_true(isinstance(user.sub, str) and bool(UUID_RE.match(user.sub)),
+                f"UserSub {user.sub!r} is not a UUID", {"UserSub": "<uuid>"}, {"UserSub": user.sub})
+
+
+@check("state.signup.unconfirmed", "AdminGetUser", "state", facts=AFTER_SIGNUP, requires=ADMIN)
+def signup_unconfirmed(ctx: Ctx) -> None:
+    """After SignUp, AdminGetUser shows UserStatus UNCONFIRMED."""
+    expect_status(ctx, signed_up(ctx).username, AFTER_SIGNUP)
+
+
+@check("state.signup.enabled", "AdminGetUser", "state", facts=AFTER_SIGNUP, requires=ADMIN)
+def signup_enabled(ctx: Ctx) -> None:
+    """After SignUp, the user is Enabled."""
+    got = ctx.user_status(ctx.pool(), signed_up(ctx).username)
+    expect_equal("Enabled", got.get("Enabled"), fact(AFTER_SIGNUP).data["enabled"])
+
+
+@check("state.signup.sub-matches", "AdminGetUser", "state", facts=AFTER_SIGNUP, requires=ADMIN)
+def signup_sub(ctx: Ctx) -> None:
+    """The `sub` attribute AdminGetUser shows is the UserSub SignUp answered."""
+    user = signed_up(ctx)
+    got = attributes(ctx.user_status(ctx.pool(), user.username))
+    expect_equal("sub", got.get(fact(AFTER_SIGNUP).data["sub_attribute"]), user.sub)
+
+
+@check("state.signup.attributes-as-sent", "AdminGetUser", "state", facts=AFTER_SIGNUP,
+       requires=ADMIN)
+def signup_attributes(ctx: Ctx) -> None:
+    """The attributes sent with SignUp come back unchanged; email is not verified yet."""
+    user = signed_up(ctx)
+    got = attributes(ctx.user_status(ctx.pool(), user.username))
+    expect_equal("email", got.get("email"), user.email)
+    data = fact(AFTER_SIGNUP).data
+    verified = got.get(data["verified_attribute"])
+    expect_true(verified is None or verified in data["unverified_values"],
+                f"{data['verified_attribute']} is {verified!r} before confirmation",
+                {data["verified_attribute"]: "absent or false"}, {data["verified_attribute"]: verified})
+
+
+@check("state.signup.after-delete.new-sub", "SignUp", "state", facts="lifecycle.signup.after-delete",
+       requires=ADMIN)
+def signup_after_delete(ctx: Ctx) -> None:
+    """After AdminDeleteUser, the same username signs up again and gets a new sub."""
+    first = signed_up(ctx)
+    admin_delete(ctx, first.username)
+    ex = ctx.call("SignUp", ctx.signup_body(first.client, first.username, ctx.password(),
+                                            {"email": ctx.email()}))
+    again = expect_ok(ex)
+    expect_true(again.get("UserSub") not in (None, first.sub),
+                f"second UserSub {again.get('UserSub')!r} (first was {first.sub!r})",
+                {"UserSub": "a new sub"}, {"first": first.sub, "second": again.get("UserSub")})
+
+
+# -- the model-based state machine ---------------------------------------------------------
+@check("state.machine.lifecycle", "ConfirmSignUp", "state",
+       facts=("lifecycle.confirm.success", "lifecycle.confirm.wrong-code",
+              "lifecycle.confirm.already-confirmed", "lifecycle.confirm.admin.success",
+              "lifecycle.resend.success", "lifecycle.auth.unconfirmed",
+              "lifecycle.auth.success", "lifecycle.auth.unknown-user.legacy"),
+       requires=ADMIN)
+def lifecycle_machine(ctx: Ctx) -> dict[str, Any]:
+    """Random sequences of lifecycle calls over a few usernames agree with a reference model."""
+    from conformance.machines.lifecycle import run_machine
+
+    return run_machine(ctx)
