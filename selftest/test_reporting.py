@@ -228,3 +228,9 @@ def test_summary_evidence_autolinks_only_the_url() -> None:
     data = doc("moto", [check("b", FAILED, evidence=["https://aws/x (a note)", "EVIDENCE.md s4"])])
     text = render_summary(data)
     assert "- evidence: <https://aws/x> (a note)" in text and "- evidence: EVIDENCE.md s4" in text
+
+
+def test_diff_cli_unreadable_input_is_a_usage_error(tmp_path: Path) -> None:
+    (tmp_path / "bad.json").write_text("{not json")
+    assert cli.main(["diff", str(tmp_path / "missing.json"), str(tmp_path)]) == cli.EXIT_USAGE
+    assert cli.main(["diff", str(tmp_path / "bad.json"), str(tmp_path)]) == cli.EXIT_USAGE

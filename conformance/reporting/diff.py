@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from conformance.config import ConfigError
 from conformance.exchange import scrub
 from conformance.reporting.results_json import read
 from conformance.results.outcome import ERROR, FAILED, PASSED, UNEXPECTED_PASS
@@ -48,8 +49,13 @@ class Change:
 
 
 def _load(path: Path) -> dict[str, Any]:
+    """A results.json (or the directory holding one); ConfigError (exit 2) when unreadable."""
     path = Path(path)
-    return read(path / "results.json" if path.is_dir() else path)
+    path = path / "results.json" if path.is_dir() else path
+    try:
+        return read(path)
+    except (OSError, ValueError) as exc:
+        raise ConfigError(f"cannot read results {path}: {exc}") from exc
 
 
 def _outcomes(doc: dict[str, Any]) -> dict[str, str]:
