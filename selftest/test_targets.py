@@ -346,7 +346,7 @@ def test_baseline_drafts_an_entry_per_unexpected_failure(tmp_path: Path) -> None
     entries = tomllib.loads(done.stdout)
     assert entries == {"a.fails": {"reason": 'says "no" then',
                                    "evidence": "https://docs.aws.amazon.com/a"}}
-    assert "# error, not a deviation: c.errors" in done.stdout
+    assert "# error, not a deviation (1 checks): boom\n#   c.errors" in done.stdout
 
 
 # -- --target all: the three emulators one after another -----------------------------------

@@ -17,6 +17,7 @@ from typing import Any
 from conformance.results.outcome import ERROR, FAILED, UNEXPECTED_PASS
 
 REASON_CHARS = 240
+ERROR_CHARS = 200
 
 
 def draft_entries(results_file: Path) -> str:
@@ -24,9 +25,10 @@ def draft_entries(results_file: Path) -> str:
     target = doc.get("target", {})
     lines = [f"# Drafted by `cognito-conformance baseline` from a run against "
              f"{target.get('name')} {target.get('version', '')}: review every reason.", ""]
-    for check in sorted(doc.get("checks", []), key=lambda c: c["id"]):
+    checks = sorted(doc.get("checks", []), key=lambda c: c["id"])
+    for check in checks:
         lines.extend(_entry(check))
-    return "\n".join(lines) + "\n"
+    return "\n".join(lines + _errors(checks)) + "\n"
 
 
 def _entry(check: dict[str, Any]) -> list[str]:
@@ -34,12 +36,23 @@ def _entry(check: dict[str, Any]) -> list[str]:
     if outcome == FAILED:
         return [f"[{_quote(check['id'])}]", f"reason = {_quote(_reason(check))}",
                 f"evidence = {_quote(_evidence(check))}", ""]
-    if outcome == ERROR:
-        return [f"# error, not a deviation: {check['id']}: {_one_line(check.get('message'))}",
-                ""]
     if outcome == UNEXPECTED_PASS:
         return [f"# stale entry, remove: {check['id']}", ""]
     return []
+
+
+def _errors(checks: list[dict[str, Any]]) -> list[str]:
+    """Errors grouped by message: fix the setup or the harness, do not list them."""
+    groups: dict[str, list[str]] = {}
+    for check in checks:
+        if check.get("outcome") == ERROR:
+            message = _one_line(check.get("message"))[:ERROR_CHARS]
+            groups.setdefault(message, []).append(check["id"])
+    lines = []
+    for message, ids in sorted(groups.items(), key=lambda kv: -len(kv[1])):
+        lines.append(f"# error, not a deviation ({len(ids)} checks): {message}")
+        lines.extend(f"#   {check_id}" for check_id in ids)
+    return lines
 
 
 def _reason(check: dict[str, Any]) -> str:
