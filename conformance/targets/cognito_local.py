@@ -8,7 +8,8 @@ plain usernames work as on AWS, and a free loopback port.
 Code oracle: cognito-local stores the code it "sent" in its database file,
 `.cognito/db/<poolId>.json` -> Users.<username>.ConfirmationCode. That is the real code,
 so checks that need a wrong code rejected (or the right one accepted) measure cognito-local
-honestly; we do not set CODE=fixed. pytest-xdist workers read the same file: the data dir
+honestly; we do not set CODE=fixed. cognito-local deletes the code when the user is
+confirmed, so the oracle remembers the last code it read (confirming twice needs it). pytest-xdist workers read the same file: the data dir
 travels to them in `attach_info()`.
 
 Reset = stop, wipe the data dir, start again on the same port (the endpoint stays valid).
@@ -51,6 +52,7 @@ class CognitoLocalTarget:
         self._endpoint = config.endpoint
         self._data_dir: Path | None = _attached_data_dir(config)
         self._process: ManagedProcess | None = None
+        self._codes: dict[tuple[str, str], str] = {}
         if self._endpoint and self._data_dir is None:  # attached without its files
             self.capabilities = frozenset({"admin", "create-pool"})
 
@@ -124,7 +126,9 @@ class CognitoLocalTarget:
         users = _read_users(self._data_dir / ".cognito" / "db" / f"{pool_id}.json")
         user = users.get(username) or _find_user(users, username)
         code = user.get("ConfirmationCode") if user else None
-        return str(code) if code else None
+        if code:  # remembered: cognito-local drops the code once the user is confirmed
+            self._codes[(pool_id, username)] = str(code)
+        return self._codes.get((pool_id, username))
 
     def probe_capabilities(self, caller: Any) -> frozenset[str]:
         from conformance.targets.probe import confirmed_capabilities
