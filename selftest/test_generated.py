@@ -118,3 +118,17 @@ def test_check_fails_on_faulty_target(function: str, run_generated: Any) -> None
     tally = run.tallies[function]
     assert tally.cases > 0 and tally.failures > 0, (function, tally.cases)
     assert tally.first_exchange is not None
+
+
+def test_same_seed_same_cases(proxied_session: CheckSession, fault_proxy: fp.FaultProxy,
+                              identities: Identities) -> None:
+    fault_proxy.faults = []
+
+    def digest(seed: int) -> str:
+        run = GeneratedRun(proxied_session.caller, identities, seed=seed,
+                           max_examples=EXAMPLES, operations=("GetUser",))
+        return run.operation("GetUser").digest
+
+    first = digest(3)
+    assert first and digest(3) == first
+    assert digest(4) != first

@@ -51,7 +51,8 @@ def _observed(run: OperationRun, tally: Tally) -> dict[str, Any]:
     return {"failures": tally.failures, "cases": tally.cases,
             "operation_cases": {"total": run.cases, "positive": run.positive,
                                 "negative": run.negative, "probes": run.probes},
-            "statuses": {str(k): v for k, v in sorted(run.statuses.items())}}
+            "statuses": {str(k): v for k, v in sorted(run.statuses.items())},
+            "cases_sha256": run.digest}
 
 
 def _reproduce(exchange: Exchange) -> str:

@@ -15,6 +15,7 @@ Determinism: the seed comes from RunConfig (`--seed`), mixed per operation by Sc
 
 from __future__ import annotations
 
+import hashlib
 import json
 import threading
 import time
@@ -87,6 +88,13 @@ class OperationRun:
     statuses: dict[int, int] = field(default_factory=dict)
     duration_s: float = 0.0
     error: str | None = None
+    digest: str = ""   # sha256 over the generated cases (before injection), in order
+
+    def fingerprint(self, case: Any) -> None:
+        """Fold one generated case into `digest`: same seed, same cases, same digest."""
+        text = json.dumps([case.meta.phase.name.value if case.meta else None, case.body],
+                          sort_keys=True, default=repr)
+        self.digest = hashlib.sha256((self.digest + text).encode()).hexdigest()
 
     def count(self, case: Any, status: int) -> None:
         self.cases += 1
@@ -209,6 +217,8 @@ class GeneratedRun:
     def prepare(self, case: Any) -> None:
         operation = case.operation.definition.raw["operationId"]
         case.path = "/"
+        if self._current is not None:
+            self._current.fingerprint(case)
         case.headers = {**(case.headers or {}),
                         "X-Amz-Target": f"{self.model.target_prefix}.{operation}"}
         inject(operation, case.body, self.identities)
