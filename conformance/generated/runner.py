@@ -55,7 +55,7 @@ class Tally:
     first_exchange: Exchange | None = None
     first_case: dict[str, str] = field(default_factory=dict)
 
-    def add(self, failure: Any, exchange: Exchange, case: Any) -> None:
+    def add(self, failure: Any, exchange: Exchange | None, case: Any) -> None:
         self.cases += 1
         if failure is None:
             return
@@ -228,11 +228,14 @@ class GeneratedRun:
         if run is None:
             return
         run.count(case, response.status_code)
-        exchange = _exchange(run.operation, response, self.caller.region)
+        exchange: Exchange | None = None
         for result in results:
             tally = run.tallies.get(result.name)
-            if tally is not None:
-                tally.add(result.failure, exchange, case)
+            if tally is None:
+                continue
+            if result.failure is not None and tally.first_exchange is None and exchange is None:
+                exchange = _exchange(run.operation, response, self.caller.region)
+            tally.add(result.failure, exchange, case)
 
 
 # -- worker processes -----------------------------------------------------------------------
