@@ -107,3 +107,32 @@ def report_leaks(report_dir: Path, target: str, endpoint: str, leaked: list[dict
     print(f"cognito-conformance: warning: {len(leaked)} pool(s) could not be deleted "
           f"from {target}; see {path}", file=sys.stderr)
     return path
+
+
+def run_cleanup(config: Any, prefix: str | None) -> list[dict[str, str]]:
+    """`cognito-conformance cleanup`: sweep aws (or a url endpoint); returns what leaked."""
+    from conformance.config import ConfigError
+    from conformance.wire import AwsCredentials
+
+    if config.target not in ("aws", "url"):
+        raise ConfigError("cleanup sweeps --target aws, or --target url --endpoint URL")
+    if config.target == "url" and not config.endpoint:
+        raise ConfigError("cleanup --target url needs --endpoint URL")
+    if config.target == "aws" and not _env_credentials():
+        raise ConfigError("cleanup --target aws needs AWS_ACCESS_KEY_ID and "
+                          "AWS_SECRET_ACCESS_KEY in the environment")
+    endpoint = config.endpoint or f"https://cognito-idp.{config.region}.amazonaws.com"
+    key, secret, token = config.credentials()
+    caller = Caller(endpoint, config.region, AwsCredentials(key, secret, token),
+                    timeout_s=config.timeout_s)
+    result = sweep(caller, prefix=prefix)
+    print(f"deleted {len(result.deleted)} pool(s) named {prefix or default_prefix()}* "
+          f"from {endpoint}")
+    report_leaks(config.target_report_dir(), config.target, endpoint, result.leaked)
+    return result.leaked
+
+
+def _env_credentials() -> bool:
+    import os
+
+    return bool(os.environ.get("AWS_ACCESS_KEY_ID") and os.environ.get("AWS_SECRET_ACCESS_KEY"))

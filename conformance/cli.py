@@ -204,22 +204,10 @@ def cmd_spec(args: argparse.Namespace) -> int:
 
 
 def cmd_cleanup(args: argparse.Namespace) -> int:
-    from conformance.cleanup import report_leaks, sweep
-    from conformance.wire import AwsCredentials, Caller
+    from conformance.cleanup import run_cleanup
 
     config = from_sources(vars(args), target=args.cc_target or "aws")
-    if config.target not in ("aws", "url"):
-        raise ConfigError("cleanup sweeps --target aws or --target url --endpoint URL")
-    endpoint = config.endpoint or (None if config.target == "url" else
-                                   f"https://cognito-idp.{config.region}.amazonaws.com")
-    if not endpoint:
-        raise ConfigError("cleanup --target url needs --endpoint URL")
-    key, secret, token = config.credentials()
-    result = sweep(Caller(endpoint, config.region, AwsCredentials(key, secret, token),
-                          timeout_s=config.timeout_s), prefix=args.prefix)
-    print(f"deleted {len(result.deleted)} pool(s) from {endpoint}")
-    leaked = report_leaks(config.target_report_dir(), config.target, endpoint, result.leaked)
-    return EXIT_UNEXPECTED if leaked else EXIT_OK
+    return EXIT_UNEXPECTED if run_cleanup(config, args.prefix) else EXIT_OK
 
 
 def cmd_baseline(args: argparse.Namespace) -> int:

@@ -344,7 +344,7 @@ def test_baseline_drafts_an_entry_per_unexpected_failure(tmp_path: Path) -> None
     done = run_cli(["baseline", str(results)], tmp_path, timeout=60)
     assert done.returncode == 0, done.stderr
     entries = tomllib.loads(done.stdout)
-    assert entries == {"a.fails": {"reason": 'says "no" then',
+    assert entries == {"a.fails": {"reason": 'x: says "no" then',
                                    "evidence": "https://docs.aws.amazon.com/a"}}
     assert "# error, not a deviation (1 checks): boom\n#   c.errors" in done.stdout
 

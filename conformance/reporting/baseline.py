@@ -11,12 +11,15 @@ an unexpected pass means an entry is stale.
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
 from conformance.results.outcome import ERROR, FAILED, UNEXPECTED_PASS
 
 REASON_CHARS = 240
+RUN_TOKEN = re.compile(r"ccf[\w-]*")  # run-specific names: drafts stay stable across runs
+GENERATED_FIRST = re.compile(r"^\d+ of \d+ generated cases failed; first: ")
 ERROR_CHARS = 200
 
 
@@ -27,14 +30,14 @@ def draft_entries(results_file: Path) -> str:
              f"{target.get('name')} {target.get('version', '')}: review every reason.", ""]
     checks = sorted(doc.get("checks", []), key=lambda c: c["id"])
     for check in checks:
-        lines.extend(_entry(check))
+        lines.extend(_entry(check, str(target.get("name", "the target"))))
     return "\n".join(lines + _errors(checks)) + "\n"
 
 
-def _entry(check: dict[str, Any]) -> list[str]:
+def _entry(check: dict[str, Any], target: str) -> list[str]:
     outcome = check.get("outcome")
     if outcome == FAILED:
-        return [f"[{_quote(check['id'])}]", f"reason = {_quote(_reason(check))}",
+        return [f"[{_quote(check['id'])}]", f"reason = {_quote(_reason(check, target))}",
                 f"evidence = {_quote(_evidence(check))}", ""]
     if outcome == UNEXPECTED_PASS:
         return [f"# stale entry, remove: {check['id']}", ""]
@@ -55,8 +58,12 @@ def _errors(checks: list[dict[str, Any]]) -> list[str]:
     return lines
 
 
-def _reason(check: dict[str, Any]) -> str:
-    return _one_line(check.get("message") or "fails this check")[:REASON_CHARS]
+def _reason(check: dict[str, Any], target: str) -> str:
+    """`<target>: <what it did>`, without counts or run-specific names."""
+    text = RUN_TOKEN.sub("<name>", _one_line(check.get("message") or "fails this check"))
+    if GENERATED_FIRST.match(text):
+        text = "some generated cases fail, e.g. " + GENERATED_FIRST.sub("", text)
+    return f"{target}: {text}"[:REASON_CHARS]
 
 
 def _evidence(check: dict[str, Any]) -> str:
