@@ -60,8 +60,14 @@ def confirmed_capabilities(target: Target, caller: Caller) -> frozenset[str]:
         client = provisioner.client(pool_kind, "public")
     except ProvisionError:
         return declared - {"create-pool", "admin", "code-oracle"}
+    except TargetUnreachable as exc:
+        raise TargetStartError(f"probe: {target.endpoint} stopped answering "
+                               f"({_short(exc)})") from exc
     try:
         return declared - _missing_after_signup(target, caller, client, provisioner.prefix)
+    except TargetUnreachable as exc:
+        raise TargetStartError(f"probe: {target.endpoint} stopped answering "
+                               f"({_short(exc)})") from exc
     finally:
         provisioner.cleanup()
 
