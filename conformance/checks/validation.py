@@ -15,7 +15,7 @@ from typing import Any, Callable
 
 from conformance.checks.assertions import Entry, expect_error, expect_true, expect_validation
 from conformance.checks.context import Ctx
-from conformance.checks.registry import check
+from conformance.checks.registry import check, observation
 from conformance.exchange import remember
 from conformance.spec.facts import fact
 from conformance.spec.model import load_model
@@ -220,3 +220,29 @@ def required_username(ctx: Ctx) -> None:
     """AdminGetUser without its required Username: `Member must not be null` (lenient)."""
     ex = ctx.call("AdminGetUser", {"UserPoolId": ctx.pool(SCRATCH)})
     expect_error(ex, "validation.required")
+
+
+# -- observations: where AWS's answer is unknown or disputed ---------------------------------
+@observation("validation.observe.clientId-echo", "DescribeUserPoolClient",
+             facts="validation.sensitive.clientId-disagreement", requires=("admin",))
+def observe_client_id_echo(ctx: Ctx) -> dict[str, Any]:
+    """Empty ClientId: does the validation message echo the (sensitive) value `''`?"""
+    ex = ctx.call("DescribeUserPoolClient", {**describe_client_body(ctx), "ClientId": ""})
+    return {**ex.summary(), "value echoed": "Value '' at" in str(ex.message)}
+
+
+@observation("validation.observe.signup-without-password", "SignUp",
+             facts="validation.password.optional")
+def observe_no_password(ctx: Ctx) -> dict[str, Any]:
+    """SignUp without Password on a pool that is not passwordless: which answer?"""
+    return ctx.call("SignUp", ctx.signup_body(ctx.client(SCRATCH), ctx.username(),
+                                              None)).summary()
+
+
+@observation("validation.observe.short-password", "SignUp",
+             facts="validation.password.model-vs-policy")
+def observe_short_password(ctx: Ctx) -> dict[str, Any]:
+    """A 4-character password: model validation error or password-policy error first?"""
+    password = fact("validation.password.model-vs-policy").data["password"]
+    return ctx.call("SignUp", ctx.signup_body(ctx.client(SCRATCH), ctx.username(),
+                                              password)).summary()
