@@ -10,15 +10,18 @@ the fixes built from them in selftest/cases/validation.py are not circular.
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 import tomllib
 
 import pytest
 
 from conformance.checks import all_checks
-from conformance.checks.assertions import split_validation, validation_prefix
+from conformance.checks.assertions import expect_validation, split_validation, validation_prefix
+from conformance.checks.registry import Failure
 from conformance.checks.shape import mask_email
 from conformance.checks.validation import CASES, too_long, violations
+from conformance.exchange import Exchange
 from conformance.paths import specs_dir
 from conformance.spec.facts import CONFIDENCES, fact, load_facts, load_status
 from conformance.spec.model import MODEL_FILE, load_model
@@ -110,3 +113,25 @@ def test_bad_values_are_bad_per_model() -> None:
 def test_destination_mask_reproduces_the_recorded_examples() -> None:
     for address, masked in fact("shape.destination-mask.email").data["examples"]:
         assert mask_email(address) == masked
+
+
+# -- the comparator: count + SET of entries, never their order ------------------------------
+def _reply(message: str) -> Exchange:
+    body = json.dumps({"__type": fact("validation.exception-type").error, "message": message})
+    return Exchange(operation="DescribeUserPoolClient", url="http://127.0.0.1/",
+                    target_header=None, request_headers={}, request_body=b"{}", signed=False,
+                    status=400, headers={}, body=body.encode(), elapsed_s=0.0)
+
+
+def test_validation_comparator_ignores_order_but_not_count_or_entries() -> None:
+    expected = violations("DescribeUserPoolClient", {"ClientId": ""})
+    example = fact("validation.format.multiple").data["example"]
+    count, entries = split_validation(example) or (0, [])
+    separator = fact("validation.format.multiple").data["separator"]
+    expect_validation(_reply(example), expected)
+    expect_validation(_reply(validation_prefix(count) + separator.join(entries[::-1])), expected)
+    for wrong in (validation_prefix(count + 1) + separator.join(entries),
+                  validation_prefix(1) + entries[0],
+                  validation_prefix(count) + separator.join([entries[0], entries[0]])):
+        with pytest.raises(Failure):
+            expect_validation(_reply(wrong), expected)

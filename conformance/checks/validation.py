@@ -166,15 +166,15 @@ def _register(case: Case) -> None:
              "validation.format.multiple", "validation.format.sensitive",
              "validation.constraints")
 
-    @check(case.id, case.operation, "validation", facts=tuple(dict.fromkeys(facts)),
-           requires=case.requires)
     def constraint_check(ctx: Ctx) -> None:
         bad = case.bad()
         remember(bad.get("Password"))
         body = {**case.base(ctx), **bad}
         expect_validation(ctx.call(case.operation, body), violations(case.operation, bad))
 
-    constraint_check.__doc__ = case.doc
+    constraint_check.__doc__ = case.doc  # before registering: the registry reads it
+    check(case.id, case.operation, "validation", facts=tuple(dict.fromkeys(facts)),
+          requires=case.requires)(constraint_check)
 
 
 for _case in CASES:
