@@ -183,6 +183,7 @@ class GeneratedRun:
             return self.results[name]
 
     def close(self) -> None:
+        _RUNS.pop(id(self.schema), None)
         if self.pool is not None:
             self.pool.executor.shutdown(wait=False, cancel_futures=True)
             self.pool = None

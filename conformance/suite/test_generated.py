@@ -14,13 +14,16 @@ from typing import Any, Iterator
 import pytest
 
 from conformance.config import RunConfig
-from conformance.generated.pairs import GeneratedCheck, all_ids, all_pairs
+from conformance.generated.pairs import GeneratedCheck, all_pairs, pair_id
 from conformance.plugin import report_result
 from conformance.results.expectations import apply
 from conformance.results.outcome import CheckResult
 from conformance.results.runner import CheckSession
 
-PAIRS = all_pairs()
+# All pairs of one operation share one Schemathesis run: under pytest-xdist they belong on
+# one worker (effective with `--dist loadgroup`; harmless otherwise).
+PAIRS = [pytest.param(op, chk, id=pair_id(op, chk), marks=pytest.mark.xdist_group(op))
+         for op, chk in all_pairs()]
 REQUIRES = frozenset({"create-pool", "admin"})  # setup creates a pool and confirms users
 MAX_PROCESSES = 2
 
@@ -78,7 +81,7 @@ def _result(operation: str, check: GeneratedCheck, session: CheckSession,
 
 
 @pytest.mark.conformance
-@pytest.mark.parametrize(("operation", "check"), PAIRS, ids=all_ids())
+@pytest.mark.parametrize(("operation", "check"), PAIRS)
 def test_generated(operation: str, check: GeneratedCheck, cc_session: CheckSession,
                    cc_generated: _Lazy, record_property: Any) -> None:
     result = apply(_result(operation, check, cc_session, cc_generated), cc_session.expectations)
