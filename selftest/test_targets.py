@@ -357,3 +357,23 @@ def test_target_all_runs_every_local_emulator(tmp_path: Path) -> None:
     for name in ("moto", "cognito-local", "ministack"):
         doc = json.loads((tmp_path / name / "results.json").read_text())
         assert doc["target"]["name"] == name
+
+
+# -- url: a code oracle only through --code-command, confirmed by the probe ---------------
+ORACLE_CHECK = "state.auth.wrong-password.status"
+
+
+@pytest.mark.parametrize("extra,supported", [([], False),
+                                             (["--code-command", "echo 123456"], True)])
+def test_url_code_oracle_only_with_code_command(extra: list[str], supported: bool,
+                                                tmp_path: Path) -> None:
+    ministack = MinistackTarget(RunConfig(target="ministack"))
+    ministack.start()
+    try:
+        done = run_cli(["run", "--target", "url", "--endpoint", ministack.endpoint,
+                        "-k", ORACLE_CHECK, "--report-dir", str(tmp_path), *extra], tmp_path)
+    finally:
+        ministack.stop()
+    doc = json.loads((tmp_path / "url" / "results.json").read_text())
+    outcome = {c["id"]: c["outcome"] for c in doc["checks"]}[ORACLE_CHECK]
+    assert (outcome != "unsupported") == supported, (outcome, done.stdout[-500:])
