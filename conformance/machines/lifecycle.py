@@ -2,10 +2,11 @@
 
 Each example takes a few fresh usernames and runs a random sequence of SignUp, ConfirmSignUp
 (right or wrong code), AdminConfirmSignUp, ResendConfirmationCode, InitiateAuth (right or
-wrong password), AdminGetUser and AdminDeleteUser. Every answer is judged by status and
-`__type` against the fact the model names (messages are left to the single checks), and
-AdminGetUser's state against the model's. A divergence is shrunk by Hypothesis and raised
-as a Failure whose message holds the shrunk sequence as a runnable snippet.
+wrong password) and AdminDeleteUser. Every answer is judged by status and `__type` against
+the fact the model names (messages are left to the single checks); after every step that
+may change state, AdminGetUser's view (UserStatus, sub, email_verified) is compared with
+the model's. A divergence is shrunk by Hypothesis (within a time budget) and raised as a
+Failure whose message holds the shrunk sequence as a runnable snippet.
 
 What the machine judges on a given target (the honest-verdict rule):
 - capabilities: the code steps need `code-oracle` (the right code); without it they are
@@ -45,6 +46,10 @@ from conformance.provision import AppClient
 from conformance.spec.facts import fact, load_status
 
 MACHINE_ID = "state.machine.lifecycle"
+# Seconds of shrinking per profile once a divergence is found. Every shrink attempt replays a
+# sequence over HTTP, and Hypothesis would otherwise shrink for up to 5 minutes; past the
+# budget, attempts become no-ops and the smallest failing sequence found so far is reported.
+SHRINK_BUDGET_S = {"dev": 5.0, "ci": 10.0, "nightly": 60.0}
 USERS = 2
 INDEX = st.integers(min_value=0, max_value=USERS - 1)
 _KEEP_EXCHANGES = 60
@@ -67,6 +72,8 @@ class Run:
     # One password per run: every secret the suite sends is remembered for masking, and the
     # masking cost grows with their number, so the machine does not mint one per sign-up.
     password: str = ""
+    shrink_budget_s: float = 10.0
+    failed_at: float | None = None
     journal: list[Entry] = field(default_factory=list)
     exchanges: list[Exchange] = field(default_factory=list)
     judged: Counter[str] = field(default_factory=Counter)
@@ -76,6 +83,12 @@ class Run:
 
     def begin(self) -> None:
         self.journal, self.examples = [], self.examples + 1
+
+    def idle(self) -> bool:
+        """Shrinking is over budget: run nothing, except Hypothesis's final replay."""
+        if self.failed_at is None:
+            return False
+        return time.perf_counter() - self.failed_at > self.shrink_budget_s and not _final()
 
     def has(self, capability: str) -> bool:
         return capability in self.ctx.capabilities
@@ -90,6 +103,16 @@ class Run:
         self.journal.append(Entry(operation, symbolic, describe_expected(step), describe(ex)))
         self.steps += 1
         return ex
+
+
+def _final() -> bool:
+    """Is this Hypothesis's final replay of the failing example (which must really run)?"""
+    try:
+        from hypothesis.control import current_build_context
+
+        return bool(getattr(current_build_context(), "is_final", True))
+    except Exception:  # noqa: BLE001 - outside a Hypothesis run: behave as final
+        return True
 
 
 def describe_expected(step: Step) -> str:
@@ -115,6 +138,7 @@ class LifecycleMachine(RuleBasedStateMachine):
         super().__init__()
         self.run = run
         run.begin()
+        self.idle = run.idle()
         self.users = [User(run.ctx.username(f"m{i}")) for i in range(USERS)]
 
     # -- rules ---------------------------------------------------------------------------
@@ -151,15 +175,11 @@ class LifecycleMachine(RuleBasedStateMachine):
         self.act(action, i, lambda u: self._sign_in(u, right), self._after_sign_in)
 
     @rule(i=INDEX)
-    def get_user(self, i: int) -> None:
-        self.act("get_user", i, lambda u: self._admin("AdminGetUser", u), self._after_get)
-
-    @rule(i=INDEX)
     def delete(self, i: int) -> None:
         self.act("delete", i, lambda u: self._admin("AdminDeleteUser", u))
 
     def teardown(self) -> None:
-        for user in self.users:
+        for user in [] if self.idle else self.users:
             if user.state != ABSENT:
                 self.run.ctx.caller.call("AdminDeleteUser", self._key(user))
 
@@ -168,6 +188,8 @@ class LifecycleMachine(RuleBasedStateMachine):
             after: Callable[[User, Exchange, Step], None] | None = None) -> None:
         user = self.users[i]
         step = expected(action, user)
+        if self.idle:
+            return
         if not self.run.judges(*step.facts):
             self.run.skipped[step.fact] += 1
             return
@@ -180,9 +202,17 @@ class LifecycleMachine(RuleBasedStateMachine):
         if after is not None and ex.status == 200:
             after(user, ex, step)
         user.apply(step, action)
+        if action in _CHANGES_STATE:
+            self.verify(user)
+
+    def verify(self, user: User) -> None:
+        """After every step that may change state, AdminGetUser must agree with the model."""
+        self.act("get_user", self.users.index(user), lambda u: self._admin("AdminGetUser", u),
+                 self._after_get)
 
     def fail(self, action: str, user: User, step: Step, ex: Exchange, want: Any,
              got: Any) -> None:
+        self.run.failed_at = self.run.failed_at or time.perf_counter()
         raise Failure(f"step {len(self.run.journal)} ({action} for {user.name}, model state "
                       f"{user.state}): expected {want}, target answered {got} "
                       f"(fact {step.fact})", expected={"answer": want, "fact": step.fact},
@@ -278,6 +308,9 @@ class LifecycleMachine(RuleBasedStateMachine):
                        "email_verified", f"absent or {allowed}", value, user, ex, "get_user")
 
 
+# Steps after which the user's state is read back (a wrong code must change nothing, too).
+_CHANGES_STATE = frozenset({"sign_up", "confirm_right", "confirm_wrong", "admin_confirm",
+                            "delete"})
 _ACTION = {"AdminConfirmSignUp": "admin_confirm", "AdminGetUser": "get_user",
            "AdminDeleteUser": "delete"}
 
@@ -302,7 +335,7 @@ def run_machine(ctx: Ctx) -> dict[str, Any]:
     """Run the machine; Failure (with a reproduction snippet) on the first divergence."""
     config = ctx.config if isinstance(ctx.config, RunConfig) else RunConfig()
     run = Run(ctx, ctx.pool(), ctx.client(), excluded_facts(ctx.known_deviations),
-              password=ctx.password())
+              password=ctx.password(), shrink_budget_s=SHRINK_BUDGET_S.get(config.profile, 10.0))
 
     def factory() -> LifecycleMachine:
         return LifecycleMachine(run)

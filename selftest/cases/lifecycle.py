@@ -1,0 +1,278 @@
+"""Fault cases for the confirmation-lifecycle checks (conformance/checks/lifecycle.py,
+confirm.py, resend.py, auth.py) and the state machine.
+
+moto accepts any code, never rejects a second confirmation and has no ResendConfirmationCode,
+so several `fixed` lists need state: `AwsLifecycle` is a small stateful overlay, installed
+as proxy faults, that tracks each username's status from the traffic and rewrites moto's
+answers into AWS's (messages from the facts, never literals). It also lets the state
+machine pass behind the proxy with the full model; a `broken` list is that overlay plus one
+deliberate deviation, so each fault is shown to be caught on an otherwise AWS-like target.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from conformance.spec.facts import fact
+from conformance.targets.moto import FIXED_CODE
+from selftest import faultproxy as fp
+from selftest.cases.case import Case
+from selftest.fixes import aws_error, fact_message, rewrite_message
+
+Request = dict[str, Any]
+
+
+def aws(fact_id: str, **fill: str) -> fp.Mutation:
+    """The mutation that turns any response into the fact's AWS error."""
+    return aws_error(fact_id, **fill).mutate
+
+
+def wrong_code(req: Request) -> bool:
+    return req.get("ConfirmationCode") != FIXED_CODE
+
+
+def no_secret_hash(req: Request) -> bool:
+    return "SecretHash" not in req
+
+
+def on_repeat(operation: str, mutation: fp.Mutation, key: str = "Username") -> fp.Fault:
+    """Apply `mutation` from the second request for the same user on."""
+    seen: set[Any] = set()
+
+    def when(req: Request) -> bool:
+        hit = req.get(key) in seen
+        seen.add(req.get(key))
+        return hit
+    return fp.Fault(mutation, operation=operation, when=when)
+
+
+def secret_error(operation: str, fact_id: str) -> fp.Fault:
+    """The fact's NotAuthorizedException, naming the client of the request."""
+    def mutate(r: fp.Response, req: Request) -> None:
+        aws(fact_id, client_id=str(req.get("ClientId")))(r, req)
+    return fp.Fault(mutate, operation=operation, when=no_secret_hash)
+
+
+def get_user(func: Callable[[dict[str, Any]], None]) -> fp.Fault:
+    """Edit a successful AdminGetUser body in place."""
+    def mutate(body: Any, req: Request) -> Any:
+        func(body)
+        return body
+    return fp.Fault(fp.edit(mutate), operation="AdminGetUser", when_type="")
+
+
+def set_attribute(name: str, value: str) -> Callable[[dict[str, Any]], None]:
+    def edit(body: dict[str, Any]) -> None:
+        attrs = [a for a in body.get("UserAttributes", []) if a.get("Name") != name]
+        body["UserAttributes"] = attrs + [{"Name": name, "Value": value}]
+    return edit
+
+
+def set_status(value: str) -> Callable[[dict[str, Any]], None]:
+    return lambda body: body.__setitem__("UserStatus", value)
+
+
+# -- a stateful AWS-like overlay over moto's confirmation lifecycle ----------------------------
+@dataclass
+class Tracked:
+    status: str
+    email: str | None
+    verified: bool = False
+
+
+@dataclass
+class AwsLifecycle:
+    users: dict[str, Tracked] = field(default_factory=dict)
+
+    def faults(self) -> list[fp.Fault]:
+        table = {"SignUp": self.sign_up, "ConfirmSignUp": self.confirm,
+                 "AdminConfirmSignUp": self.admin_confirm, "ResendConfirmationCode": self.resend,
+                 "InitiateAuth": self.sign_in, "AdminGetUser": self.get_user,
+                 "AdminDeleteUser": self.delete}
+        return [fp.Fault(mutate, operation=op) for op, mutate in table.items()]
+
+    def sign_up(self, r: fp.Response, req: Request) -> None:
+        if r.status == 200:
+            email = {a.get("Name"): a.get("Value") for a in req.get("UserAttributes", [])}
+            self.users[req["Username"]] = Tracked("UNCONFIRMED", email.get("email"))
+
+    def confirm(self, r: fp.Response, req: Request) -> None:
+        user = self.users.get(req.get("Username", ""))
+        if user is None:
+            if (r.json or {}).get("__type") == "UserNotFoundException":
+                aws("lifecycle.confirm.unknown-user.legacy")(r, req)
+        elif user.status == "CONFIRMED":
+            aws("lifecycle.confirm.already-confirmed")(r, req)
+        elif wrong_code(req):
+            aws("lifecycle.confirm.wrong-code")(r, req)
+        elif r.status == 200:
+            user.status, user.verified = "CONFIRMED", True
+
+    def admin_confirm(self, r: fp.Response, req: Request) -> None:
+        user = self.users.get(req.get("Username", ""))
+        if user is not None and user.status == "CONFIRMED":
+            aws("lifecycle.confirm.admin.already-confirmed")(r, req)
+        elif user is not None and r.status == 200:
+            user.status = "CONFIRMED"
+
+    def resend(self, r: fp.Response, req: Request) -> None:
+        user = self.users.get(req.get("Username", ""))
+        if user is None:
+            aws("lifecycle.resend.unknown-user.legacy")(r, req)
+        elif user.status == "CONFIRMED":
+            aws("lifecycle.resend.confirmed-user")(r, req)
+        else:
+            fp.success({"CodeDeliveryDetails": delivery(user.email or "")})(r, req)
+
+    def sign_in(self, r: fp.Response, req: Request) -> None:
+        name = (req.get("AuthParameters") or {}).get("USERNAME", "")
+        user = self.users.get(name)
+        if user is not None and user.status == "UNCONFIRMED" and r.status == 200:
+            aws("lifecycle.auth.unconfirmed")(r, req)
+
+    def get_user(self, r: fp.Response, req: Request) -> None:
+        user = self.users.get(req.get("Username", ""))
+        if user is None or r.status != 200:
+            return
+        body = r.json
+        set_status(user.status)(body)
+        if user.verified:
+            set_attribute("email_verified", "true")(body)
+        r.set_json(body)
+
+    def delete(self, r: fp.Response, req: Request) -> None:
+        if r.status == 200:
+            self.users.pop(req.get("Username", ""), None)
+
+
+def delivery(email: str) -> dict[str, str]:
+    data = fact("lifecycle.resend.success").data
+    local, _, domain = email.partition("@")
+    return {"Destination": data["destination"].format(local=local[:1], domain=domain[:1]),
+            "DeliveryMedium": data["delivery_medium"], "AttributeName": data["attribute_name"]}
+
+
+def aws_like() -> list[fp.Fault]:
+    return AwsLifecycle().faults()
+
+
+def aws_like_but(*faults: fp.Fault) -> list[fp.Fault]:
+    """The AWS-like overlay with deliberate deviations applied after it."""
+    return aws_like() + list(faults)
+
+
+STUCK_UNCONFIRMED = get_user(set_status("UNCONFIRMED"))
+# Rejects a wrong code (AWS-like) but leaves moto's state change: the user is CONFIRMED anyway.
+WRONG_CODE_REJECTED = fp.Fault(aws("lifecycle.confirm.wrong-code"), operation="ConfirmSignUp",
+                               when=wrong_code)
+HIDDEN_AUTH = fp.Fault(aws("lifecycle.auth.unknown-user.enabled"), operation="InitiateAuth",
+                       when_type="UserNotFoundException")
+CONFIRM_OK = dict(operation="ConfirmSignUp", when_type="")
+RESEND = "ResendConfirmationCode"
+
+CASES: dict[str, Case] = {
+    # -- SignUp leaves an UNCONFIRMED user -----------------------------------------------------
+    "state.signup.user-confirmed-false": Case(
+        broken=[fp.Fault(fp.member("UserConfirmed", True), operation="SignUp", when_type="")]),
+    "state.signup.unconfirmed": Case(broken=[get_user(set_status("CONFIRMED"))]),
+    "state.signup.enabled": Case(broken=[get_user(lambda b: b.__setitem__("Enabled", False))]),
+    "state.signup.sub-matches": Case(
+        broken=[fp.Fault(fp.member("UserSub", str(uuid.uuid4())), operation="SignUp",
+                         when_type="")]),
+    "state.signup.attributes-as-sent": Case(
+        broken=[get_user(set_attribute("email", "someone.else@example.com"))]),
+    "state.signup.after-delete.new-sub": Case(
+        broken=[on_repeat("SignUp", fp.error("UsernameExistsException",
+                                             fact_message("signup.duplicate-username")))]),
+    # -- ConfirmSignUp -------------------------------------------------------------------------
+    "state.confirm.success.response": Case(
+        broken=[fp.Fault(fp.body({"UserConfirmed": True}), **CONFIRM_OK)]),
+    "state.confirm.success.confirmed": Case(broken=[STUCK_UNCONFIRMED]),
+    "state.confirm.success.email-verified": Case(
+        broken=aws_like_but(get_user(set_attribute("email_verified", "false"))),
+        fixed=aws_like()),
+    "state.confirm.wrong-code.status": Case(
+        broken=[WRONG_CODE_REJECTED, fp.Fault(fp.member("__type", "ExpiredCodeException"),
+                                              operation="ConfirmSignUp",
+                                              when_type="CodeMismatchException")],
+        fixed=[WRONG_CODE_REJECTED]),
+    "state.confirm.wrong-code.unchanged": Case(broken=[WRONG_CODE_REJECTED], fixed=aws_like()),
+    "state.confirm.already-confirmed.status": Case(
+        broken=[on_repeat("ConfirmSignUp", aws("lifecycle.confirm.wrong-code"))],
+        fixed=[on_repeat("ConfirmSignUp", aws("lifecycle.confirm.already-confirmed"))]),
+    "state.confirm.unknown-user.legacy.status": Case(
+        broken=[fp.Fault(fp.member("__type", "ResourceNotFoundException"),
+                         operation="ConfirmSignUp", when_type="UserNotFoundException")],
+        fixed=[rewrite_message("lifecycle.confirm.unknown-user.legacy")]),
+    "state.confirm.unknown-user.enabled.hidden": Case(
+        broken=[fp.Fault(fp.error("UserNotFoundException",
+                                  fact_message("lifecycle.confirm.admin.unknown-user")),
+                         operation="ConfirmSignUp")],
+        fixed=[fp.Fault(aws("lifecycle.confirm.wrong-code"), operation="ConfirmSignUp",
+                        when_type="UserNotFoundException")]),
+    "state.confirm.unknown-client.status": Case(
+        broken=[fp.Fault(fp.member("__type", "UserNotFoundException"), operation="ConfirmSignUp",
+                         when_type="ResourceNotFoundException")]),
+    "state.confirm.secret-hash.missing.status": Case(
+        broken=[fp.Fault(aws("lifecycle.confirm.wrong-code"), operation="ConfirmSignUp",
+                         when=no_secret_hash)],
+        fixed=[secret_error("ConfirmSignUp", "lifecycle.confirm.secret")]),
+    # -- AdminConfirmSignUp --------------------------------------------------------------------
+    "state.admin-confirm.confirms": Case(broken=[STUCK_UNCONFIRMED]),
+    "state.admin-confirm.already-confirmed.status": Case(
+        broken=[on_repeat("AdminConfirmSignUp", aws("lifecycle.resend.confirmed-user"))],
+        fixed=[on_repeat("AdminConfirmSignUp", aws("lifecycle.confirm.admin.already-confirmed"))]),
+    "state.admin-confirm.unknown-user.status": Case(
+        broken=[fp.Fault(fp.member("message", "User not found"), operation="AdminConfirmSignUp",
+                         when_type="UserNotFoundException")]),
+    "state.admin-confirm.unknown-pool.status": Case(
+        broken=[fp.Fault(fp.status(404), operation="AdminConfirmSignUp",
+                         when_type="ResourceNotFoundException")]),
+    # -- ResendConfirmationCode ----------------------------------------------------------------
+    "state.resend.unconfirmed.delivery": Case(
+        broken=aws_like_but(fp.Fault(fp.edit(lambda b, req: {"CodeDeliveryDetails": {
+            **b["CodeDeliveryDetails"], "DeliveryMedium": "SMS"}}), operation=RESEND)),
+        fixed=aws_like()),
+    "state.resend.unconfirmed.destination-masked": Case(
+        broken=aws_like_but(fp.Fault(fp.edit(lambda b, req: {"CodeDeliveryDetails": {
+            **b["CodeDeliveryDetails"], "Destination": "someone@example.com"}}),
+            operation=RESEND)),
+        fixed=aws_like()),
+    "state.resend.confirmed.legacy.status": Case(
+        broken=aws_like_but(fp.Fault(fp.success({"CodeDeliveryDetails": delivery("a@b.c")}),
+                                     operation=RESEND)),
+        fixed=aws_like()),
+    "state.resend.unknown-user.legacy.status": Case(
+        broken=aws_like_but(fp.Fault(aws("lifecycle.resend.confirmed-user"), operation=RESEND)),
+        fixed=aws_like()),
+    "state.resend.secret-hash.missing.status": Case(
+        broken=[fp.Fault(fp.success({"CodeDeliveryDetails": delivery("a@b.c")}),
+                         operation=RESEND)],
+        fixed=[secret_error(RESEND, "lifecycle.resend.secret")]),
+    # -- InitiateAuth --------------------------------------------------------------------------
+    "state.auth.unconfirmed.status": Case(
+        broken=[fp.Fault(fp.member("__type", "NotAuthorizedException"), operation="InitiateAuth",
+                         when_type="UserNotConfirmedException")]),
+    "state.auth.confirmed.shape": Case(
+        broken=[fp.Fault(fp.edit(lambda b, req: {"AuthenticationResult": {
+            **b["AuthenticationResult"], "ExpiresIn": "3600"}}), operation="InitiateAuth",
+            when_type="")]),
+    "state.auth.confirmed.tokens": Case(
+        broken=[fp.Fault(fp.edit(lambda b, req: {"AuthenticationResult": {
+            k: v for k, v in b["AuthenticationResult"].items() if k != "RefreshToken"}}),
+            operation="InitiateAuth", when_type="")]),
+    "state.auth.wrong-password.status": Case(
+        broken=[fp.Fault(fp.member("__type", "UserNotFoundException"), operation="InitiateAuth",
+                         when_type="NotAuthorizedException")]),
+    "state.auth.deleted.legacy.status": Case(
+        broken=[fp.Fault(aws("lifecycle.auth.unknown-user.enabled"), operation="InitiateAuth",
+                         when_type="UserNotFoundException")]),
+    "state.auth.deleted.enabled.status": Case(
+        broken=[HIDDEN_AUTH, fp.Fault(fp.status(403), operation="InitiateAuth",
+                                      when_type="NotAuthorizedException")],
+        fixed=[HIDDEN_AUTH]),
+    # -- the state machine ---------------------------------------------------------------------
+    "state.machine.lifecycle": Case(broken=aws_like_but(STUCK_UNCONFIRMED), fixed=aws_like()),
+}
