@@ -31,8 +31,9 @@ MAX_PROCESSES = 2
 class _Lazy:
     """The run (or why there is none), built on first use so setup errors become results."""
 
-    def __init__(self, session: CheckSession, config: RunConfig) -> None:
-        self.session, self.config = session, config
+    def __init__(self, session: CheckSession, config: RunConfig,
+                 operations: tuple[str, ...]) -> None:
+        self.session, self.config, self.operations = session, config, operations
         self.run: Any = None
         self.error: str | None = None
 
@@ -48,7 +49,8 @@ class _Lazy:
         try:
             identities = create_identities(self.session.caller, self.session.provisioner)
             self.run = GeneratedRun(self.session.caller, identities, self.config.seed,
-                                    self.config.examples, processes=processes(self.config))
+                                    self.config.examples, operations=self.operations,
+                                    processes=processes(self.config))
         except Exception as exc:  # noqa: BLE001 - setup failure: every pair is an error
             self.error = f"generated setup failed: {type(exc).__name__}: {exc}"
 
@@ -59,9 +61,17 @@ def processes(config: RunConfig) -> int:
     return 0 if config.workers else min(MAX_PROCESSES, os.cpu_count() or 1)
 
 
+def selected_operations(items: list[pytest.Item]) -> tuple[str, ...]:
+    """The operations of the generated items this session will run (after -k), in order."""
+    ops = [item.callspec.params["operation"] for item in items
+           if getattr(item, "originalname", "") == "test_generated"]
+    return tuple(dict.fromkeys(ops))
+
+
 @pytest.fixture(scope="session")
-def cc_generated(cc_session: CheckSession, cc_config: RunConfig) -> Iterator[_Lazy]:
-    lazy = _Lazy(cc_session, cc_config)
+def cc_generated(request: pytest.FixtureRequest, cc_session: CheckSession,
+                 cc_config: RunConfig) -> Iterator[_Lazy]:
+    lazy = _Lazy(cc_session, cc_config, selected_operations(request.session.items))
     yield lazy
     if lazy.run is not None:
         lazy.run.close()
