@@ -8,7 +8,11 @@ that is not regenerated would silently fuzz the old API. Fix a failure here with
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
+import pytest
+
+from conformance.paths import specs_dir
 from conformance.spec.generate import (
     build_openapi, declared_errors, openapi_path, render_openapi, status_drift,
 )
@@ -41,3 +45,22 @@ def test_patterns_are_anchored_and_translated() -> None:
 def test_status_table_lists_every_error_shape() -> None:
     missing, stale = status_drift()
     assert not missing and not stale, f"run `cognito-conformance spec status`: {missing} {stale}"
+
+
+def test_status_regeneration_keeps_the_file(monkeypatch: pytest.MonkeyPatch,
+                                            tmp_path: Path) -> None:
+    """`spec status` appends missing shapes only: header comment and rows stay as they are."""
+    from conformance.spec import generate
+
+    last = "\n[errors.WebAuthnRelyingPartyMismatchException]"
+    original = (specs_dir() / "status.toml").read_text()
+    kept = original.split(last)[0]
+    monkeypatch.setattr(generate, "specs_dir", lambda: tmp_path)
+    (tmp_path / "status.toml").write_text(original.replace(last, "\n[errors.Dropped]"))
+    with pytest.raises(ValueError, match="Dropped"):
+        generate.write("status")
+    (tmp_path / "status.toml").write_text(kept + "\n")
+    generate.write("status")
+    regenerated = (tmp_path / "status.toml").read_text()
+    assert regenerated.startswith(kept)
+    assert f"{last.strip()}\nwire = 400" in regenerated
