@@ -32,7 +32,7 @@ POLL_S = 0.05
 
 _LIVE: set["ManagedProcess"] = set()
 _LOCK = threading.Lock()
-_STATE = {"handlers": False, "interrupted": False}
+_STATE = {"handlers": False, "interrupted": False, "owner": 0}
 
 
 def interrupted() -> bool:
@@ -129,6 +129,8 @@ def _signal_group(pid: int, sig: signal.Signals) -> None:
 
 
 def stop_all() -> None:
+    if os.getpid() != _STATE["owner"]:
+        return  # a forked child inherited the registry: the children are not its to kill
     with _LOCK:
         live = list(_LIVE)
     for child in live:
@@ -136,6 +138,10 @@ def stop_all() -> None:
 
 
 def _on_signal(signum: int, frame: FrameType | None) -> None:
+    if os.getpid() != _STATE["owner"]:  # inherited by a fork: behave as if never installed
+        signal.signal(signum, signal.SIG_DFL)
+        os.kill(os.getpid(), signum)
+        return
     _STATE["interrupted"] = True
     stop_all()
     raise KeyboardInterrupt(f"signal {signum}")
@@ -145,7 +151,7 @@ def _install_handlers() -> None:
     """Once, from the main thread: atexit + SIGTERM/SIGINT stop every live child."""
     if _STATE["handlers"]:
         return
-    _STATE["handlers"] = True
+    _STATE["handlers"], _STATE["owner"] = True, os.getpid()
     atexit.register(stop_all)
     if threading.current_thread() is not threading.main_thread():
         return
