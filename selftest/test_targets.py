@@ -377,3 +377,12 @@ def test_url_code_oracle_only_with_code_command(extra: list[str], supported: boo
     doc = json.loads((tmp_path / "url" / "results.json").read_text())
     outcome = {c["id"]: c["outcome"] for c in doc["checks"]}[ORACLE_CHECK]
     assert (outcome != "unsupported") == supported, (outcome, done.stdout[-500:])
+
+
+def test_unreachable_aws_is_exit_3_without_a_false_leak_report(tmp_path: Path) -> None:
+    dead = f"http://127.0.0.1:{free_port()}"
+    done = run_cli(["run", "--target", "aws", AWS_FLAG, "--endpoint", dead,
+                    "--report-dir", str(tmp_path)], tmp_path, cli_env(**FAKE_AWS_ENV), timeout=60)
+    assert done.returncode == 3, done.stderr
+    assert done.stderr.strip().count("\n") == 0 and "unreachable" in done.stderr
+    assert not (tmp_path / "aws" / "leaks.json").exists()

@@ -42,6 +42,7 @@ class AwsTarget:
                           f"https://cognito-idp.{config.region}.amazonaws.com").rstrip("/")
         self._started_at: float | None = None
         self._sweeps = config.extra.get(WORKER_KEY) != "controller"
+        self._reached = False  # set by the probe; unreached -> only real pools count as leaks
         self.leaks_file = None
 
     @property
@@ -63,8 +64,9 @@ class AwsTarget:
 
         result = cleanup.sweep(self._caller(), created_after=self._started_at)
         self._started_at = None
+        leaked = [p for p in result.leaked if self._reached or p["pool_id"] != "?"]
         self.leaks_file = cleanup.report_leaks(self.config.target_report_dir(self.name),
-                                               self.name, self._endpoint, result.leaked)
+                                               self.name, self._endpoint, leaked)
 
     def _caller(self) -> Any:
         from conformance.wire import AwsCredentials, Caller
@@ -85,6 +87,7 @@ class AwsTarget:
     def probe_capabilities(self, caller: Any) -> frozenset[str]:
         from conformance.targets.probe import confirmed_capabilities
 
+        self._reached = True
         return confirmed_capabilities(self, caller)
 
 
