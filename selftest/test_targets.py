@@ -220,7 +220,7 @@ import sys, time
 from conformance.config import RunConfig
 from conformance.targets.{module} import TARGET
 t = TARGET(RunConfig(target=TARGET.name)); t.start()
-print(t._process.pid, flush=True)
+print(t._process.pid, t._process.scratch, flush=True)
 time.sleep(120)
 """
 
@@ -232,11 +232,13 @@ def test_signal_stops_the_emulator(module: str, sig: signal.Signals, tmp_path: P
                               stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
                               cwd=tmp_path, env=cli_env())
     assert parent.stdout is not None
-    child = int(parent.stdout.readline())
-    assert alive(child)
+    pid, scratch = parent.stdout.readline().split()
+    child = int(pid)
+    assert alive(child) and Path(scratch).is_dir()
     parent.send_signal(sig)
     parent.wait(timeout=20)
     assert not alive(child)
+    assert not Path(scratch).exists()
 
 
 def test_sigterm_during_a_cli_run_leaves_no_process(tmp_path: Path) -> None:

@@ -80,7 +80,7 @@ class CognitoLocalTarget:
         process = ManagedProcess(self.name, [node, str(entry)], port,
                                  self._data_dir / "cognito-local.log",
                                  env={"HOST": "127.0.0.1", "PORT": str(port)},
-                                 cwd=self._data_dir)
+                                 cwd=self._data_dir, scratch=self._data_dir)
         try:
             process.start()
         except TargetStartError:

@@ -59,7 +59,8 @@ class MinistackTarget:
         self._log_dir = Path(tempfile.mkdtemp(prefix="cc-ministack-"))
         self._process = ManagedProcess(self.name, _command(), port,
                                        self._log_dir / "ministack.log",
-                                       env=self._env(port), cwd=self._log_dir)
+                                       env=self._env(port), cwd=self._log_dir,
+                                       scratch=self._log_dir)
         try:
             self._process.start()
         except TargetStartError:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import atexit
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -50,9 +51,11 @@ class ManagedProcess:
     """One child server: started in its own process group, waited for, killed as a group."""
 
     def __init__(self, name: str, argv: Sequence[str], port: int, log_path: Path,
-                 env: Mapping[str, str] | None = None, cwd: Path | None = None) -> None:
+                 env: Mapping[str, str] | None = None, cwd: Path | None = None,
+                 scratch: Path | None = None) -> None:
         self.name, self.argv, self.port = name, list(argv), port
         self.log_path, self.env, self.cwd = log_path, dict(env or {}), cwd
+        self.scratch = scratch  # a temp dir removed once the process is dead
         self.proc: subprocess.Popen[bytes] | None = None
 
     @property
@@ -80,16 +83,17 @@ class ManagedProcess:
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
             if self.proc is not None and self.proc.poll() is not None:
-                code = self.proc.returncode
+                message = (f"{self.name} exited with code {self.proc.returncode} at start: "
+                           f"{self.last_line()}")
                 self.stop()
-                raise TargetStartError(f"{self.name} exited with code {code} at start: "
-                                       f"{self.last_line()}")
+                raise TargetStartError(message)
             if port_in_use(self.port):
                 return
             time.sleep(POLL_S)
+        message = (f"{self.name} did not listen on 127.0.0.1:{self.port} "
+                   f"within {timeout_s:.0f}s: {self.last_line()}")
         self.stop()
-        raise TargetStartError(f"{self.name} did not listen on 127.0.0.1:{self.port} "
-                               f"within {timeout_s:.0f}s: {self.last_line()}")
+        raise TargetStartError(message)
 
     def last_line(self) -> str:
         try:
@@ -103,18 +107,20 @@ class ManagedProcess:
         return self.proc is not None and self.proc.poll() is None
 
     def stop(self) -> None:
-        """Kill the whole process group: SIGTERM, then SIGKILL after a grace period."""
+        """Kill the whole process group, then remove the scratch dir."""
         proc, self.proc = self.proc, None
         with _LOCK:
             _LIVE.discard(self)
-        if proc is None:
-            return
-        _signal_group(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=STOP_GRACE_S)
-        except subprocess.TimeoutExpired:
-            pass
-        _signal_group(proc.pid, signal.SIGKILL)
+        if proc is not None:
+            _kill_group(proc)
+        if self.scratch is not None:
+            shutil.rmtree(self.scratch, ignore_errors=True)
+
+
+def _kill_group(proc: subprocess.Popen[bytes]) -> None:
+    """SIGTERM the group, SIGKILL whatever is left after the grace period."""
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        _signal_group(proc.pid, sig)
         try:
             proc.wait(timeout=STOP_GRACE_S)
         except subprocess.TimeoutExpired:
