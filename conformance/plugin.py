@@ -17,6 +17,7 @@ import json
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from pathlib import Path
 from typing import Any, Iterator
 
 import pytest
@@ -143,7 +144,9 @@ def cc_session(pytestconfig: pytest.Config, cc_config: RunConfig,
                cc_target: Target) -> Iterator[CheckSession]:
     state = run_state(pytestconfig)
     caps = state.capabilities if state is not None else None
-    session = build_session(cc_target, cc_config, load_expectations(cc_target.name), caps)
+    expectations_dir = Path(cc_config.expectations_dir) if cc_config.expectations_dir else None
+    session = build_session(cc_target, cc_config,
+                            load_expectations(cc_target.name, expectations_dir), caps)
     yield session
     session.provisioner.cleanup()
 

@@ -83,7 +83,9 @@ def check(id: str, operation: str, category: str, facts: tuple[str, ...] | str =
     def decorate(func: Callable[..., Any]) -> Callable[..., Any]:
         register(Check(id=id, operation=operation, category=category, func=func,
                        facts=fact_ids, requires=frozenset(requires),
-                       evidence_extra=tuple(evidence), description=(func.__doc__ or "").strip()))
+                       evidence_extra=tuple(evidence),
+                       description=(func.__doc__ or "").strip()
+                       or (fact(fact_ids[0]).summary if fact_ids else "")))
         return func
 
     return decorate

@@ -52,8 +52,6 @@ def _password_rule(rule: str) -> None:
                                                 fact(fid).data["password"]))
         expect_error(ex, fid)
 
-    password_rule.__doc__ = fact(fid).summary
-
 
 for _rule in ("too-short", "no-upper", "no-lower", "no-number", "no-symbol"):
     _password_rule(_rule)
