@@ -147,7 +147,7 @@ def _run_pytest(config: RunConfig, target: Target, caps: frozenset[str], verbose
     if config.keyword:
         args += ["-k", config.keyword]
     if config.workers:
-        args += ["-n", str(config.workers)]
+        args += ["-n", str(config.workers), "--dist", "loadgroup"]  # generated: one op per worker
     pytest.main(args, plugins=[RunState(target, caps)] if not config.workers else [])
     if not results_file.exists():
         print(f"cognito-conformance: error: no check ran against {target.name} "
@@ -175,6 +175,10 @@ def cmd_checks(args: argparse.Namespace) -> int:
     for item in all_checks():
         caps = f" requires={','.join(sorted(item.requires))}" if item.requires else ""
         print(f"{item.id}\t{item.category}\t{item.operation}{caps}")
+    from conformance.generated.pairs import all_pairs, pair_id
+
+    for operation, generated in all_pairs():
+        print(f"{pair_id(operation, generated)}\tgenerated\t{operation}")
     return EXIT_OK
 
 
