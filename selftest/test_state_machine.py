@@ -57,7 +57,7 @@ def run_machine(fault_proxy: fp.FaultProxy, proxied_session: CheckSession,
 def test_machine_passes_on_aws_like_target(run_machine: RunMachine) -> None:
     result = run_machine(aws_like())
     assert result.outcome == "passed", result.message
-    assert result.observed["calls"] > 0 and not result.observed["not_judged_known_deviation"]
+    assert result.observed["calls"] > 0 and not result.observed["tolerated_known_deviation"]
 
 
 @pytest.mark.parametrize("fault", [
@@ -81,7 +81,7 @@ def test_machine_fails_with_shrunk_reproduction(fault: fp.Fault,
 def test_machine_scoped_to_moto_passes_on_plain_moto(run_machine: RunMachine) -> None:
     result = run_machine([], moto_scope=True)
     assert result.outcome == "passed", result.message
-    assert "lifecycle.confirm.wrong-code" in result.observed["not_judged_known_deviation"]
+    assert "lifecycle.confirm.wrong-code" in result.observed["tolerated_known_deviation"]
 
 
 def test_machine_scoped_to_moto_still_catches_a_new_deviation(run_machine: RunMachine) -> None:
