@@ -242,8 +242,9 @@ def test_signal_stops_the_emulator(module: str, sig: signal.Signals, tmp_path: P
 
 
 def test_sigterm_during_a_cli_run_leaves_no_process(tmp_path: Path) -> None:
+    """`--target all`, SIGTERM while cognito-local runs: it dies, ministack never starts."""
     parent = subprocess.Popen([sys.executable, "-m", "conformance.cli", "run", "--target",
-                               "cognito-local", "--report-dir", str(tmp_path)],
+                               "all", "-k", ONE_CHECK, "--report-dir", str(tmp_path)],
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                               cwd=tmp_path, env=cli_env())
     deadline, kids = time.monotonic() + 30, []
@@ -252,8 +253,9 @@ def test_sigterm_during_a_cli_run_leaves_no_process(tmp_path: Path) -> None:
         time.sleep(0.05)
     assert kids, "cognito-local never started"
     parent.send_signal(signal.SIGTERM)
-    assert parent.wait(timeout=30) != 0
+    assert parent.wait(timeout=30) == 130
     assert not any(alive(pid) for pid in kids)
+    assert not (tmp_path / "ministack").exists()
 
 
 # -- usage errors: exit 2 -------------------------------------------------------------------
