@@ -14,7 +14,7 @@ from typing import Any
 from conformance.checks.assertions import expect_equal, expect_error, expect_ok, expect_true
 from conformance.checks.context import Ctx
 from conformance.checks.lifecycle import (
-    ADMIN, ORACLE, ORACLE_ADMIN, NewUser, admin_delete, confirmed, signed_up,
+    ORACLE, ORACLE_ADMIN, NewUser, admin_delete, confirmed, signed_up,
 )
 from conformance.checks.registry import check, observation
 from conformance.exchange import Exchange

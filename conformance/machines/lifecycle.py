@@ -331,7 +331,9 @@ _ACTION = {"AdminConfirmSignUp": "admin_confirm", "AdminGetUser": "get_user",
 def _status_fact(user: User) -> str:
     if user.state != CONFIRMED:
         return "lifecycle.state.after-signup"
-    return "lifecycle.confirm.success" if user.verified_by_code else "lifecycle.confirm.admin.success"
+    if user.verified_by_code:
+        return "lifecycle.confirm.success"
+    return "lifecycle.confirm.admin.success"
 
 
 # -- running it from a check -------------------------------------------------------------
