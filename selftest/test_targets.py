@@ -390,3 +390,23 @@ def test_unreachable_aws_is_exit_3_without_a_false_leak_report(tmp_path: Path) -
     assert done.returncode == 3, done.stderr
     assert done.stderr.strip().count("\n") == 0 and "unreachable" in done.stderr
     assert not (tmp_path / "aws" / "leaks.json").exists()
+
+
+# -- pytest-xdist workers see the controller's probe result, not the declared set ---------
+def test_workers_adopt_the_probed_capabilities() -> None:
+    controller = CognitoLocalTarget(RunConfig(target="cognito-local"))
+    controller.start()
+    try:
+        caps = confirm_capabilities(controller, RunConfig(target="cognito-local"))
+        attached = RunConfig(target="cognito-local", endpoint=controller.endpoint,
+                             extra=controller.attach_info())
+        worker = CognitoLocalTarget(attached)
+        worker.start()
+        assert worker.capabilities == caps == ALL_CAPS
+        refuted = attached.replace(extra={**attached.extra,
+                                          "confirmed_capabilities": "create-pool"})
+        assert CognitoLocalTarget(refuted).capabilities == {"create-pool"}
+        worker.stop()
+        assert controller._process is not None and controller._process.alive()
+    finally:
+        controller.stop()

@@ -19,13 +19,14 @@ import time
 from typing import Any, ClassVar
 
 from conformance.config import ConfigError, RunConfig
+from conformance.targets.probe import ProbedCapabilities
 
 OPT_IN_FLAG = "--i-understand-this-creates-resources"
 CLOCK_SLACK_S = 120.0  # the sweep window starts a little before start() (clock skew)
 WORKER_KEY = "aws_swept_by"  # set in workers' config: only the controller sweeps
 
 
-class AwsTarget:
+class AwsTarget(ProbedCapabilities):
     name: ClassVar[str] = "aws"
     capabilities = frozenset({"admin", "create-pool"})
 
@@ -44,6 +45,7 @@ class AwsTarget:
         self._sweeps = config.extra.get(WORKER_KEY) != "controller"
         self._reached = False  # set by the probe; unreached -> only real pools count as leaks
         self.leaks_file = None
+        self.adopt_attached_capabilities(config)
 
     @property
     def endpoint(self) -> str:
@@ -54,7 +56,7 @@ class AwsTarget:
             self._started_at = time.time() - CLOCK_SLACK_S
 
     def attach_info(self) -> dict[str, str]:
-        return {WORKER_KEY: "controller"}
+        return {WORKER_KEY: "controller", **self.capabilities_info()}
 
     def stop(self) -> None:
         """Delete this run's pools (prefix + created since start); report what is left."""
@@ -85,10 +87,8 @@ class AwsTarget:
         return None
 
     def probe_capabilities(self, caller: Any) -> frozenset[str]:
-        from conformance.targets.probe import confirmed_capabilities
-
         self._reached = True
-        return confirmed_capabilities(self, caller)
+        return super().probe_capabilities(caller)
 
 
 TARGET = AwsTarget

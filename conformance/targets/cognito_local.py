@@ -27,6 +27,7 @@ from typing import Any, ClassVar
 from conformance.config import RunConfig
 from conformance.paths import REPO_DIR
 from conformance.targets.base import TargetStartError, free_port
+from conformance.targets.probe import ProbedCapabilities
 from conformance.targets.process import ManagedProcess
 
 PACKAGE = "cognito-local"
@@ -43,7 +44,7 @@ def node_prefix() -> Path:
     return NODE_PREFIX
 
 
-class CognitoLocalTarget:
+class CognitoLocalTarget(ProbedCapabilities):
     name: ClassVar[str] = "cognito-local"
     capabilities = frozenset({"code-oracle", "reset", "admin", "create-pool"})
 
@@ -55,6 +56,7 @@ class CognitoLocalTarget:
         self._codes: dict[tuple[str, str], str] = {}
         if self._endpoint and self._data_dir is None:  # attached without its files
             self.capabilities = frozenset({"admin", "create-pool"})
+        self.adopt_attached_capabilities(config)
 
     @property
     def endpoint(self) -> str:
@@ -118,7 +120,8 @@ class CognitoLocalTarget:
             return f"{PINNED_VERSION}?"
 
     def attach_info(self) -> dict[str, str]:
-        return {DATA_DIR_KEY: str(self._data_dir)} if self._data_dir else {}
+        data = {DATA_DIR_KEY: str(self._data_dir)} if self._data_dir else {}
+        return {**data, **self.capabilities_info()}
 
     def confirmation_code(self, pool_id: str, username: str) -> str | None:
         if self._data_dir is None:
@@ -129,11 +132,6 @@ class CognitoLocalTarget:
         if code:  # remembered: cognito-local drops the code once the user is confirmed
             self._codes[(pool_id, username)] = str(code)
         return self._codes.get((pool_id, username))
-
-    def probe_capabilities(self, caller: Any) -> frozenset[str]:
-        from conformance.targets.probe import confirmed_capabilities
-
-        return confirmed_capabilities(self, caller)
 
 
 def _entry_script() -> Path:

@@ -22,12 +22,13 @@ import sys
 import tempfile
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import ClassVar
 
 import requests
 
 from conformance.config import RunConfig
 from conformance.targets.base import TargetStartError, free_port
+from conformance.targets.probe import ProbedCapabilities
 from conformance.targets.process import ManagedProcess
 
 FIXED_CODE = "123456"
@@ -35,7 +36,7 @@ RESET_PATH = "/_ministack/reset"
 INSTALL_HINT = "install the extra: pip install -e '.[ministack]'"
 
 
-class MinistackTarget:
+class MinistackTarget(ProbedCapabilities):
     name: ClassVar[str] = "ministack"
     capabilities = frozenset({"code-oracle", "reset", "admin", "create-pool"})
     auth_mode = "true"
@@ -45,6 +46,7 @@ class MinistackTarget:
         self._endpoint = config.endpoint
         self._process: ManagedProcess | None = None
         self._log_dir: Path | None = None
+        self.adopt_attached_capabilities(config)
 
     @property
     def endpoint(self) -> str:
@@ -101,10 +103,8 @@ class MinistackTarget:
     def confirmation_code(self, pool_id: str, username: str) -> str | None:
         return FIXED_CODE
 
-    def probe_capabilities(self, caller: Any) -> frozenset[str]:
-        from conformance.targets.probe import confirmed_capabilities
-
-        return confirmed_capabilities(self, caller)
+    def attach_info(self) -> dict[str, str]:
+        return self.capabilities_info()
 
 
 def _command() -> list[str]:

@@ -89,3 +89,32 @@ def _missing_after_signup(target: Target, caller: Caller, client: object,
             not target.confirmation_code(pool_id, username):
         missing.add("code-oracle")
     return missing
+
+
+CAPS_KEY = "confirmed_capabilities"
+
+
+class ProbedCapabilities:
+    """Mixin for targets: probe-confirmed capabilities also hold in pytest-xdist workers.
+
+    Workers rebuild the target from RunConfig (endpoint + `extra`), so the controller's
+    probe result travels in `attach_info()` and a worker adopts it instead of the declared
+    set: a capability the probe refuted stays refuted everywhere.
+    """
+
+    capabilities: frozenset[str]
+    _confirmed: frozenset[str] | None = None
+
+    def probe_capabilities(self, caller: Caller) -> frozenset[str]:
+        self._confirmed = confirmed_capabilities(self, caller)  # type: ignore[arg-type]
+        return self._confirmed
+
+    def capabilities_info(self) -> dict[str, str]:
+        if self._confirmed is None:
+            return {}
+        return {CAPS_KEY: ",".join(sorted(self._confirmed))}
+
+    def adopt_attached_capabilities(self, config: RunConfig) -> None:
+        value = config.extra.get(CAPS_KEY)
+        if config.endpoint and value is not None:
+            self.capabilities = frozenset(c for c in value.split(",") if c)

@@ -10,14 +10,15 @@ from __future__ import annotations
 
 import shlex
 import subprocess
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from conformance.config import ConfigError, RunConfig
+from conformance.targets.probe import ProbedCapabilities
 
 CODE_COMMAND_TIMEOUT_S = 15.0
 
 
-class UrlTarget:
+class UrlTarget(ProbedCapabilities):
     name: ClassVar[str] = "url"
 
     def __init__(self, config: RunConfig) -> None:
@@ -29,6 +30,7 @@ class UrlTarget:
         if config.code_command:
             caps.add("code-oracle")
         self.capabilities = frozenset(caps)
+        self.adopt_attached_capabilities(config)
 
     @property
     def endpoint(self) -> str:
@@ -59,10 +61,8 @@ class UrlTarget:
         lines = done.stdout.strip().splitlines()
         return lines[-1].strip() if done.returncode == 0 and lines else None
 
-    def probe_capabilities(self, caller: Any) -> frozenset[str]:
-        from conformance.targets.probe import confirmed_capabilities
-
-        return confirmed_capabilities(self, caller)
+    def attach_info(self) -> dict[str, str]:
+        return self.capabilities_info()
 
 
 TARGET = UrlTarget
