@@ -19,7 +19,8 @@ import pytest
 from conformance.config import RunConfig
 from conformance.results.expectations import load_expectations
 from conformance.results.outcome import CheckResult
-from conformance.results.runner import CheckSession
+from conformance.results.runner import CheckSession, build_session
+from conformance.targets.moto import MotoTarget
 from selftest import faultproxy as fp
 from selftest.cases.lifecycle import STUCK_UNCONFIRMED, aws_like, aws_like_but, on_repeat
 
@@ -78,8 +79,23 @@ def test_machine_fails_with_shrunk_reproduction(fault: fp.Fault,
     assert not re.search(r"Cc[0-9a-f]{12}9!", result.message), "a suite password leaked"
 
 
-def test_machine_scoped_to_moto_passes_on_plain_moto(run_machine: RunMachine) -> None:
-    result = run_machine([], moto_scope=True)
+@pytest.fixture(scope="module")
+def direct_session(moto_server: MotoTarget) -> Iterator[CheckSession]:
+    """Plain moto without the proxy (faster), scoped by moto's expectations file."""
+    config = RunConfig(endpoint=moto_server.endpoint, profile="dev")
+    session = build_session(MotoTarget(config), config, load_expectations("moto"))
+    yield session
+    session.provisioner.cleanup()
+
+
+def run_direct(session: CheckSession, checks_by_id: dict, **config: object) -> CheckResult:
+    scoped = dataclasses.replace(session, config=session.config.replace(**config))
+    return scoped.run(checks_by_id[MACHINE])
+
+
+def test_machine_scoped_to_moto_passes_on_plain_moto(direct_session: CheckSession,
+                                                     checks_by_id: dict) -> None:
+    result = run_direct(direct_session, checks_by_id, profile="ci")
     assert result.outcome == "passed", result.message
     assert "lifecycle.confirm.wrong-code" in result.observed["tolerated_known_deviation"]
 
@@ -89,8 +105,8 @@ def test_machine_scoped_to_moto_still_catches_a_new_deviation(run_machine: RunMa
     assert result.outcome == "failed", result.message
 
 
-def test_same_seed_same_sequences(run_machine: RunMachine) -> None:
-    runs = [run_machine([], moto_scope=True, seed=seed) for seed in (7, 7, 8)]
+def test_same_seed_same_sequences(direct_session: CheckSession, checks_by_id: dict) -> None:
+    runs = [run_direct(direct_session, checks_by_id, seed=seed) for seed in (7, 7, 8)]
     assert all(r.outcome == "passed" for r in runs), [r.message for r in runs]
     keys = [(r.observed["calls"], r.observed["judged"]) for r in runs]
     assert keys[0] == keys[1]
