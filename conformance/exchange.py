@@ -12,6 +12,7 @@ masking once at this seam covers them all. Two layers:
 from __future__ import annotations
 
 import json
+import re
 import shlex
 import threading
 from dataclasses import dataclass, field
@@ -32,24 +33,36 @@ _MIN_SECRET_LEN = 4  # shorter values would scrub ordinary text
 
 
 class _SecretRegistry:
-    """Process-wide set of secret values seen; thread-safe, only grows."""
+    """Process-wide set of secret values seen; thread-safe, only grows.
+
+    Scrubbing is one pass of a compiled alternation of every written form (longest first),
+    rebuilt only when a new secret arrives: runs remember hundreds of secrets and scrub
+    every string they write, so re-encoding each secret per call was the hot spot.
+    """
 
     def __init__(self) -> None:
         self._values: set[str] = set()
         self._lock = threading.Lock()
+        self._pattern: re.Pattern[str] | None = None
 
     def add(self, value: object) -> None:
         if isinstance(value, str) and len(value) >= _MIN_SECRET_LEN:
             with self._lock:
-                self._values.add(value)
+                if value not in self._values:
+                    self._values.add(value)
+                    self._pattern = None
+
+    def _compiled(self) -> re.Pattern[str] | None:
+        with self._lock:
+            if self._pattern is None and self._values:
+                forms = {f for v in self._values for f in _written_forms(v)}
+                ordered = sorted(forms, key=len, reverse=True)
+                self._pattern = re.compile("|".join(map(re.escape, ordered)))
+            return self._pattern
 
     def scrub(self, text: str) -> str:
-        with self._lock:
-            values = sorted(self._values, key=len, reverse=True)
-        for value in values:
-            for form in _written_forms(value):  # escaped forms first: they contain no raw
-                text = text.replace(form, MASK)
-        return text
+        pattern = self._compiled()
+        return pattern.sub(MASK, text) if pattern is not None else text
 
     def values(self) -> frozenset[str]:
         """A read-only snapshot of every secret value remembered so far (self-tests grep it)."""
@@ -103,7 +116,15 @@ def remember(value: Any) -> None:
 
 def harvest(value: Any) -> None:
     """Walk a body and remember the values of its secret members (before anything prints it)."""
-    mask(value)
+    if isinstance(value, dict):
+        for key, member in value.items():
+            if is_secret_key(str(key)):
+                remember(member)
+            else:
+                harvest(member)
+    elif isinstance(value, list):
+        for member in value:
+            harvest(member)
 
 
 def scrub(text: str) -> str:
