@@ -60,6 +60,8 @@ def _add_cleanup_baseline(sub: argparse._SubParsersAction) -> None:  # type: ign
     baseline = sub.add_parser("baseline", help="draft expectations TOML entries for every "
                               "unexpected failure in a results.json")
     baseline.add_argument("results")
+    baseline.add_argument("--keep-expected", action="store_true",
+                          help="also re-emit still-valid entries: a whole refreshed file")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -217,7 +219,7 @@ def cmd_cleanup(args: argparse.Namespace) -> int:
 def cmd_baseline(args: argparse.Namespace) -> int:
     from conformance.reporting.baseline import draft_entries
 
-    print(draft_entries(Path(args.results)), end="")
+    print(draft_entries(Path(args.results), args.keep_expected), end="")
     return EXIT_OK
 
 

@@ -410,3 +410,19 @@ def test_workers_adopt_the_probed_capabilities() -> None:
         assert controller._process is not None and controller._process.alive()
     finally:
         controller.stop()
+
+
+def test_baseline_keep_expected_refreshes_a_whole_file(tmp_path: Path) -> None:
+    check = {"operation": "SignUp", "category": "c", "expected": {}, "observed": {},
+             "reproduce": "", "duration_s": 0, "evidence": ["https://e"]}
+    doc = {"target": {"name": "x"}, "observations": [], "checks": [
+        {**check, "id": "kept", "outcome": "expected-failure", "message": "m",
+         "reason": "the reviewed reason"},
+        {**check, "id": "stale", "outcome": "unexpected-pass", "message": "", "reason": "r"},
+        {**check, "id": "new", "outcome": "failed", "message": "now fails"}]}
+    results = tmp_path / "results.json"
+    results.write_text(json.dumps(doc))
+    done = run_cli(["baseline", "--keep-expected", str(results)], tmp_path, timeout=60)
+    entries = tomllib.loads(done.stdout)
+    assert entries == {"kept": {"reason": "the reviewed reason", "evidence": "https://e"},
+                       "new": {"reason": "x: now fails", "evidence": "https://e"}}

@@ -15,7 +15,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from conformance.results.outcome import ERROR, FAILED, UNEXPECTED_PASS
+from conformance.results.outcome import EXPECTED_FAILURE, ERROR, FAILED, UNEXPECTED_PASS
 
 REASON_CHARS = 240
 RUN_TOKEN = re.compile(r"ccf[\w-]*")  # run-specific names: drafts stay stable across runs
@@ -23,14 +23,19 @@ GENERATED_FIRST = re.compile(r"^\d+ of \d+ generated cases failed; first: ")
 ERROR_CHARS = 200
 
 
-def draft_entries(results_file: Path) -> str:
+def draft_entries(results_file: Path, keep_expected: bool = False) -> str:
+    """TOML for every unexpected failure; `keep_expected` also re-emits the entries that
+    still hold (expected failures, with their current reason): a whole refreshed file."""
     doc = json.loads(results_file.read_text())
     target = doc.get("target", {})
     lines = [f"# Drafted by `cognito-conformance baseline` from a run against "
              f"{target.get('name')} {target.get('version', '')}: review every reason.", ""]
     checks = sorted(doc.get("checks", []), key=lambda c: c["id"])
     for check in checks:
-        lines.extend(_entry(check, str(target.get("name", "the target"))))
+        if keep_expected and check.get("outcome") == EXPECTED_FAILURE:
+            lines.extend(_kept(check))
+        else:
+            lines.extend(_entry(check, str(target.get("name", "the target"))))
     return "\n".join(lines + _errors(checks)) + "\n"
 
 
@@ -42,6 +47,12 @@ def _entry(check: dict[str, Any], target: str) -> list[str]:
     if outcome == UNEXPECTED_PASS:
         return [f"# stale entry, remove: {check['id']}", ""]
     return []
+
+
+def _kept(check: dict[str, Any]) -> list[str]:
+    reason = check.get("reason") or _one_line(check.get("message"))
+    return [f"[{_quote(check['id'])}]", f"reason = {_quote(str(reason))}",
+            f"evidence = {_quote(_evidence(check))}", ""]
 
 
 def _errors(checks: list[dict[str, Any]]) -> list[str]:
