@@ -54,6 +54,14 @@ CLIENTS: dict[str, dict[str, Any]] = {
 }
 
 
+PREFIX_KEY = "run_prefix"  # RunConfig.extra key: one prefix shared by a run's processes
+
+
+def new_prefix() -> str:
+    """A unique run prefix: `ccf-<epoch>-<6 hex>` (cleanup sweeps by it)."""
+    return f"{RUN_PREFIX}-{int(time.time())}-{secrets.token_hex(3)}"
+
+
 class ProvisionError(RuntimeError):
     """The target refused to create a pool or client the checks need."""
 
@@ -78,8 +86,7 @@ class AppClient:
 @dataclass
 class Provisioner:
     caller: Caller
-    prefix: str = field(default_factory=lambda: f"{RUN_PREFIX}-{int(time.time())}-"
-                        f"{secrets.token_hex(3)}")
+    prefix: str = field(default_factory=lambda: new_prefix())
     pools: dict[str, str] = field(default_factory=dict)
     clients: dict[tuple[str, str], AppClient] = field(default_factory=dict)
     _lock: threading.RLock = field(default_factory=threading.RLock)

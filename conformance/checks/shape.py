@@ -75,6 +75,16 @@ def signup_plain_pool(ctx: Ctx) -> None:
                 observed={"CodeDeliveryDetails": body.get("CodeDeliveryDetails")})
 
 
+@check("signup.success.verified-email-missing.shape", "SignUp", "shape",
+       facts="signup.success.verified-email-missing")
+def signup_verified_email_missing(ctx: Ctx) -> None:
+    """A pool auto-verifying email, no email given: success, no CodeDeliveryDetails."""
+    body = expect_ok(sign_up(ctx, "main"), shape=False)
+    expect_true("CodeDeliveryDetails" not in body, "CodeDeliveryDetails without an email",
+                expected={"CodeDeliveryDetails": "<absent>"},
+                observed={"CodeDeliveryDetails": body.get("CodeDeliveryDetails")})
+
+
 @check("signup.success.verified-email.shape", "SignUp", "shape",
        facts=("signup.success.verified-email", "shape.signup.code-delivery.email"))
 def signup_verified_email(ctx: Ctx) -> None:

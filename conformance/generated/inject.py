@@ -115,7 +115,9 @@ class _Setup:
         name = f"{prefix}-gen-{user}"
         self.ids.passwords[user] = policy_password()
         self._ok("SignUp", {"ClientId": self.ids.values["client_id"], "Username": name,
-                            "Password": self.ids.passwords[user]})
+                            "Password": self.ids.passwords[user],  # email: see Ctx.sign_up
+                            "UserAttributes": [{"Name": "email",
+                                                "Value": f"{user}@example.com"}]})
         self.ids.values[f"user.{user}"] = name
 
     def _sign_in(self, user: str) -> str:

@@ -15,7 +15,7 @@ from typing import Any
 from conformance.checks.context import Ctx
 from conformance.checks.registry import Check, Failure, SetupError, Unsupported
 from conformance.exchange import mask, scrub
-from conformance.provision import ProvisionError, Provisioner
+from conformance.provision import PREFIX_KEY, ProvisionError, Provisioner
 from conformance.results.expectations import Expectation, apply
 from conformance.results.outcome import ERROR, FAILED, PASSED, UNSUPPORTED, CheckResult
 from conformance.targets.base import Target
@@ -84,7 +84,7 @@ def build_session(target: Target, config: Any, expectations: dict[str, Expectati
     _remember_credentials(key, secret, token)
     caller = Caller(target.endpoint, config.region, AwsCredentials(key, secret, token),
                     timeout_s=config.timeout_s)
-    return CheckSession(target=target, caller=caller, provisioner=Provisioner(caller),
+    return CheckSession(target=target, caller=caller, provisioner=_provisioner(caller, config),
                         expectations=expectations,
                         capabilities=capabilities if capabilities is not None
                         else frozenset(target.capabilities), config=config)
@@ -97,3 +97,9 @@ def _remember_credentials(*values: str | None) -> None:
     from conformance.exchange import remember
 
     remember([v for v in values if v and v not in EMULATOR_CREDENTIALS])
+
+
+def _provisioner(caller: Caller, config: Any) -> Provisioner:
+    """The run's prefix comes from the target when it set one (aws sweeps exactly that)."""
+    prefix = getattr(config, "extra", {}).get(PREFIX_KEY)
+    return Provisioner(caller, prefix=prefix) if prefix else Provisioner(caller)

@@ -4,7 +4,8 @@
 credentials in the AWS_* variables, else it is a usage error (exit 2) before anything is
 called. The region is the configured one (AWS_REGION / --region). Every pool the suite makes
 is named under the run prefix (conformance/provision.py); at stop the target sweeps the
-pools with that prefix created since it started, and whatever cannot be deleted goes to
+pools with this run's own prefix (shared with the check processes through RunConfig.extra),
+so a concurrent run in the same account keeps its pools, and whatever cannot be deleted goes to
 reports/aws/leaks.json plus one stderr line (`cognito-conformance cleanup` sweeps later).
 
 No code oracle (real codes go to real mailboxes) and no reset (an account is not ours to
@@ -19,6 +20,7 @@ import time
 from typing import Any, ClassVar
 
 from conformance.config import ConfigError, RunConfig
+from conformance.provision import PREFIX_KEY, new_prefix
 from conformance.targets.probe import ProbedCapabilities
 
 OPT_IN_FLAG = "--i-understand-this-creates-resources"
@@ -43,6 +45,7 @@ class AwsTarget(ProbedCapabilities):
                           f"https://cognito-idp.{config.region}.amazonaws.com").rstrip("/")
         self._started_at: float | None = None
         self._sweeps = config.extra.get(WORKER_KEY) != "controller"
+        self.prefix = config.extra.get(PREFIX_KEY) or new_prefix()  # this run's pools only
         self._reached = False  # set by the probe; unreached -> only real pools count as leaks
         self.leaks_file = None
         self.adopt_attached_capabilities(config)
@@ -56,7 +59,7 @@ class AwsTarget(ProbedCapabilities):
             self._started_at = time.time() - CLOCK_SLACK_S
 
     def attach_info(self) -> dict[str, str]:
-        return {WORKER_KEY: "controller", **self.capabilities_info()}
+        return {WORKER_KEY: "controller", PREFIX_KEY: self.prefix, **self.capabilities_info()}
 
     def stop(self) -> None:
         """Delete this run's pools (prefix + created since start); report what is left."""
@@ -64,7 +67,8 @@ class AwsTarget(ProbedCapabilities):
             return
         from conformance import cleanup
 
-        result = cleanup.sweep(self._caller(), created_after=self._started_at)
+        result = cleanup.sweep(self._caller(), prefix=self.prefix + "-",
+                               created_after=self._started_at)
         self._started_at = None
         leaked = [p for p in result.leaked if self._reached or p["pool_id"] != "?"]
         self.leaks_file = cleanup.report_leaks(self.config.target_report_dir(self.name),

@@ -59,7 +59,7 @@ def _module_targets() -> dict[str, str]:
     import conformance.targets as pkg
 
     return {m.name.replace("_", "-"): f"conformance.targets.{m.name}"
-            for m in pkgutil.iter_modules(pkg.__path__) if m.name not in ("base",)
+            for m in pkgutil.iter_modules(pkg.__path__) if m.name not in ("base", "probe", "process")
             and not m.name.startswith("_")}
 
 

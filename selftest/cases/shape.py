@@ -49,6 +49,10 @@ CASES: dict[str, Case] = {
     "signup.success.shape": Case(
         broken=[fp.Fault(fp.member("CodeDeliveryDetails", {"DeliveryMedium": "EMAIL"}),
                          **SIGNUP_OK)]),
+    "signup.success.verified-email-missing.shape": Case(
+        broken=[fp.Fault(fp.error("InvalidParameterException",
+                                  "User has no attribute matching desired auto verified "
+                                  "attributes"), operation="SignUp")]),
     "signup.success.verified-email.shape": Case(
         broken=[aws_code_delivery(), fp.Fault(fp.member("UserConfirmed", True), **SIGNUP_OK)],
         fixed=[aws_code_delivery()]),
