@@ -92,7 +92,8 @@ def check(id: str, operation: str, category: str, facts: tuple[str, ...] | str =
 
 
 def observation(id: str, operation: str, facts: tuple[str, ...] | str = (),
-                requires: tuple[str, ...] = ()) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+                requires: tuple[str, ...] = ()
+                ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Register `f(ctx) -> dict`: what the target did where AWS's behaviour is unknown."""
     return check(id=id, operation=operation, category="observation", facts=facts,
                  requires=requires)

@@ -49,17 +49,33 @@ class Target(Protocol):
     def confirmation_code(self, pool_id: str, username: str) -> str | None: ...
 
 
+class StartedServer:
+    """Mixin for targets the suite starts (or attaches to): the endpoint, once there is one."""
+
+    name: ClassVar[str]
+    _endpoint: str | None
+
+    @property
+    def endpoint(self) -> str:
+        if not self._endpoint:
+            raise TargetStartError(f"{self.name} is not started")
+        return self._endpoint
+
+
 def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
 
 
+_NOT_TARGETS = ("base", "probe", "process")  # helper modules of this package
+
+
 def _module_targets() -> dict[str, str]:
     import conformance.targets as pkg
 
     return {m.name.replace("_", "-"): f"conformance.targets.{m.name}"
-            for m in pkgutil.iter_modules(pkg.__path__) if m.name not in ("base", "probe", "process")
+            for m in pkgutil.iter_modules(pkg.__path__) if m.name not in _NOT_TARGETS
             and not m.name.startswith("_")}
 
 

@@ -9,7 +9,8 @@ Code oracle: cognito-local stores the code it "sent" in its database file,
 `.cognito/db/<poolId>.json` -> Users.<username>.ConfirmationCode. That is the real code,
 so checks that need a wrong code rejected (or the right one accepted) measure cognito-local
 honestly; we do not set CODE=fixed. cognito-local deletes the code when the user is
-confirmed, so the oracle remembers the last code it read (confirming twice needs it). pytest-xdist workers read the same file: the data dir
+confirmed, so the oracle remembers the last code it read (confirming twice needs it).
+pytest-xdist workers read the same file: the data dir
 travels to them in `attach_info()`.
 
 Reset = stop, wipe the data dir, start again on the same port (the endpoint stays valid).
@@ -26,7 +27,7 @@ from typing import Any, ClassVar
 
 from conformance.config import RunConfig
 from conformance.paths import REPO_DIR
-from conformance.targets.base import TargetStartError, free_port
+from conformance.targets.base import StartedServer, TargetStartError, free_port
 from conformance.targets.probe import ProbedCapabilities
 from conformance.targets.process import ManagedProcess
 
@@ -44,7 +45,7 @@ def node_prefix() -> Path:
     return NODE_PREFIX
 
 
-class CognitoLocalTarget(ProbedCapabilities):
+class CognitoLocalTarget(StartedServer, ProbedCapabilities):
     name: ClassVar[str] = "cognito-local"
     capabilities = frozenset({"code-oracle", "reset", "admin", "create-pool"})
 
@@ -57,12 +58,6 @@ class CognitoLocalTarget(ProbedCapabilities):
         if self._endpoint and self._data_dir is None:  # attached without its files
             self.capabilities = frozenset({"admin", "create-pool"})
         self.adopt_attached_capabilities(config)
-
-    @property
-    def endpoint(self) -> str:
-        if not self._endpoint:
-            raise TargetStartError("cognito-local is not started")
-        return self._endpoint
 
     def start(self) -> None:
         if self._endpoint:

@@ -27,7 +27,7 @@ from typing import ClassVar
 import requests
 
 from conformance.config import RunConfig
-from conformance.targets.base import TargetStartError, free_port
+from conformance.targets.base import StartedServer, TargetStartError, free_port
 from conformance.targets.probe import ProbedCapabilities
 from conformance.targets.process import ManagedProcess
 
@@ -36,7 +36,7 @@ RESET_PATH = "/_ministack/reset"
 INSTALL_HINT = "install the extra: pip install -e '.[ministack]'"
 
 
-class MinistackTarget(ProbedCapabilities):
+class MinistackTarget(StartedServer, ProbedCapabilities):
     name: ClassVar[str] = "ministack"
     capabilities = frozenset({"code-oracle", "reset", "admin", "create-pool"})
     auth_mode = "true"
@@ -47,12 +47,6 @@ class MinistackTarget(ProbedCapabilities):
         self._process: ManagedProcess | None = None
         self._log_dir: Path | None = None
         self.adopt_attached_capabilities(config)
-
-    @property
-    def endpoint(self) -> str:
-        if not self._endpoint:
-            raise TargetStartError("ministack is not started")
-        return self._endpoint
 
     def start(self) -> None:
         if self._endpoint:

@@ -13,12 +13,12 @@ from typing import ClassVar
 import requests
 
 from conformance.config import RunConfig
-from conformance.targets.base import TargetStartError
+from conformance.targets.base import StartedServer, TargetStartError
 
 FIXED_CODE = "123456"
 
 
-class MotoTarget:
+class MotoTarget(StartedServer):
     name: ClassVar[str] = "moto"
     capabilities = frozenset({"code-oracle", "reset", "admin", "create-pool"})
 
@@ -26,12 +26,6 @@ class MotoTarget:
         self.config = config
         self._server = None
         self._endpoint = config.endpoint
-
-    @property
-    def endpoint(self) -> str:
-        if not self._endpoint:
-            raise TargetStartError("moto is not started")
-        return self._endpoint
 
     def start(self) -> None:
         if self._endpoint:

@@ -74,7 +74,7 @@ def confirmed_capabilities(target: Target, caller: Caller) -> frozenset[str]:
 
 def _missing_after_signup(target: Target, caller: Caller, client: object,
                           prefix: str) -> set[str]:
-    pool_id, client_id = getattr(client, "pool_id"), getattr(client, "client_id")
+    pool_id, client_id = client.pool_id, client.client_id
     username = f"{prefix}-probe"
     signup = caller.call("SignUp", {"ClientId": client_id, "Username": username,
                                     "Password": PROBE_PASSWORD, "UserAttributes": [
