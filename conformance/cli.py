@@ -143,6 +143,7 @@ def _run_pytest(config: RunConfig, target: Target, caps: frozenset[str], verbose
     args = ["--pyargs", "conformance.suite", "-p", "no:cacheprovider",
             "-o", "addopts=", "-o", "junit_family=xunit1", "-o", "junit_logging=no",
             "--show-capture=no", "--tb=no",
+            "-W", "ignore::pytest.PytestAssertRewriteWarning",  # 2nd+ target of --target all
             "-o", "console_output_style=classic",
             f"--junitxml={out / 'junit.xml'}", f"--alluredir={out / 'allure-results'}",
             "--clean-alluredir", "-rN", "-q" if not verbose else "-v"]
