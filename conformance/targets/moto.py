@@ -16,6 +16,7 @@ from conformance.config import RunConfig
 from conformance.targets.base import StartedServer, TargetStartError
 
 FIXED_CODE = "123456"
+STARTED_KEY = "moto_started_by_suite"
 
 
 class MotoTarget(StartedServer):
@@ -53,7 +54,13 @@ class MotoTarget(StartedServer):
     def version(self) -> str:
         import moto
 
-        return moto.__version__ if not self.config.endpoint else f"{moto.__version__}?"
+        # An attached server may be another moto: "?" unless this suite started it.
+        ours = not self.config.endpoint or self.config.extra.get(STARTED_KEY) == "1"
+        return moto.__version__ if ours else f"{moto.__version__}?"
+
+    def attach_info(self) -> dict[str, str]:
+        """Carried to pytest-xdist workers: they attach to the server this process started."""
+        return {STARTED_KEY: "1"} if self._server is not None else {}
 
     def confirmation_code(self, pool_id: str, username: str) -> str | None:
         return FIXED_CODE
