@@ -42,11 +42,9 @@ def list_pools(caller: Caller) -> Iterator[dict[str, Any]]:
         body: dict[str, Any] = {"MaxResults": PAGE_SIZE}
         if token:
             body["NextToken"] = token
-        reply = caller.call("ListUserPools", body)
-        if reply.status != 200 or not isinstance(reply.json, dict):
-            raise RuntimeError(f"ListUserPools failed: {reply.summary()}")
-        yield from reply.json.get("UserPools") or []
-        token = reply.json.get("NextToken")
+        page = caller.call("ListUserPools", body).ok_json(RuntimeError, "ListUserPools")
+        yield from page.get("UserPools") or []
+        token = page.get("NextToken")
         if not token:
             return
 

@@ -178,6 +178,16 @@ class Exchange:
             return None
         return body.get("message", body.get("Message"))
 
+    def ok_json(self, error: type[Exception], step: str) -> dict[str, Any]:
+        """The JSON object of a 200 answer, else `error("<step> failed: <summary>")`.
+
+        For set-up steps (provisioning, sign-ups before the call under test): their failure
+        is not the verdict of a check, so each caller names the exception it maps to.
+        """
+        if self.status != 200 or not isinstance(self.json, dict):
+            raise error(f"{step} failed: {self.summary()}")
+        return self.json
+
     def summary(self) -> dict[str, Any]:
         """Status, error type and message (masked): the `observed` of most checks."""
         return mask({"status": self.status, "type": self.error_type, "message": self.message})

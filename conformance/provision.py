@@ -126,7 +126,4 @@ class Provisioner:
         return leaked
 
     def _ok(self, operation: str, body: dict[str, Any]) -> dict[str, Any]:
-        reply = self.caller.call(operation, body)
-        if reply.status != 200 or not isinstance(reply.json, dict):
-            raise ProvisionError(f"{operation} failed: {reply.summary()}")
-        return reply.json
+        return self.caller.call(operation, body).ok_json(ProvisionError, operation)

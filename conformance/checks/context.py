@@ -101,8 +101,7 @@ class Ctx:
         return ex.json
 
     def require_ok(self, ex: Exchange, step: str) -> None:
-        if ex.status != 200 or not isinstance(ex.json, dict):
-            raise SetupError(f"setup step {step} failed: {ex.summary()}")
+        ex.ok_json(SetupError, f"setup step {step}")
 
     def observe(self, **values: Any) -> None:
         """Record what the target did (observations only)."""

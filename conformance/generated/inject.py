@@ -132,10 +132,7 @@ class _Setup:
         return token
 
     def _ok(self, operation: str, body: dict[str, Any]) -> dict[str, Any]:
-        reply = self.caller.call(operation, body)
-        if reply.status != 200 or not isinstance(reply.json, dict):
-            raise SetupFailed(f"setup {operation} failed: {reply.summary()}")
-        return reply.json
+        return self.caller.call(operation, body).ok_json(SetupFailed, f"setup {operation}")
 
 
 def create_identities(caller: Caller, provisioner: Provisioner) -> Identities:

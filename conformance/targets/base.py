@@ -62,6 +62,26 @@ class StartedServer:
         return self._endpoint
 
 
+class ProcessServer(StartedServer):
+    """Mixin for targets run as a child process (`_process`, a ManagedProcess).
+
+    stop() ends the process and then lets the target remove its scratch files (`_wipe`).
+    A worker attached to another process's server owns no process, so it wipes nothing.
+    """
+
+    _process: object | None
+
+    def stop(self) -> None:
+        if self._process is not None:
+            self._process.stop()  # type: ignore[attr-defined]
+            self._process = None
+            self._endpoint = None
+            self._wipe()
+
+    def _wipe(self) -> None:
+        """Remove what start() made on disk; nothing by default."""
+
+
 def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind(("127.0.0.1", 0))

@@ -27,7 +27,7 @@ from typing import Any, ClassVar
 
 from conformance.config import RunConfig
 from conformance.paths import REPO_DIR
-from conformance.targets.base import StartedServer, TargetStartError, free_port
+from conformance.targets.base import ProcessServer, TargetStartError, free_port
 from conformance.targets.probe import ProbedCapabilities
 from conformance.targets.process import ManagedProcess
 
@@ -45,7 +45,7 @@ def node_prefix() -> Path:
     return NODE_PREFIX
 
 
-class CognitoLocalTarget(StartedServer, ProbedCapabilities):
+class CognitoLocalTarget(ProcessServer, ProbedCapabilities):
     name: ClassVar[str] = "cognito-local"
     capabilities = frozenset({"code-oracle", "reset", "admin", "create-pool"})
 
@@ -84,13 +84,6 @@ class CognitoLocalTarget(StartedServer, ProbedCapabilities):
             self._wipe()
             raise
         return process
-
-    def stop(self) -> None:
-        if self._process is not None:
-            self._process.stop()
-            self._process = None
-            self._endpoint = None
-            self._wipe()
 
     def _wipe(self) -> None:
         if self._data_dir is not None and self._process is None:

@@ -27,7 +27,7 @@ from typing import ClassVar
 import requests
 
 from conformance.config import RunConfig
-from conformance.targets.base import StartedServer, TargetStartError, free_port
+from conformance.targets.base import ProcessServer, TargetStartError, free_port
 from conformance.targets.probe import ProbedCapabilities
 from conformance.targets.process import ManagedProcess
 
@@ -36,7 +36,7 @@ RESET_PATH = "/_ministack/reset"
 INSTALL_HINT = "install the extra: pip install -e '.[ministack]'"
 
 
-class MinistackTarget(StartedServer, ProbedCapabilities):
+class MinistackTarget(ProcessServer, ProbedCapabilities):
     name: ClassVar[str] = "ministack"
     capabilities = frozenset({"code-oracle", "reset", "admin", "create-pool"})
     auth_mode = "true"
@@ -70,13 +70,6 @@ class MinistackTarget(StartedServer, ProbedCapabilities):
         return {"GATEWAY_PORT": str(port), "BIND_HOST": "127.0.0.1",
                 "AUTH": self.auth_mode, "AWS_ACCESS_KEY_ID": key,
                 "AWS_SECRET_ACCESS_KEY": secret, "AWS_DEFAULT_REGION": self.config.region}
-
-    def stop(self) -> None:
-        if self._process is not None:
-            self._process.stop()
-            self._process = None
-            self._endpoint = None
-        self._wipe()
 
     def _wipe(self) -> None:
         if self._log_dir is not None:
