@@ -12,7 +12,8 @@ from typing import Any
 from conformance.checks.registry import Failure
 from conformance.exchange import Exchange
 from conformance.spec.facts import Fact, fact, load_status
-from conformance.spec.schema import validation_errors
+from conformance.signature import ABSENT, DIFFERS, stable
+from conformance.spec.schema import validation_errors, violation_kinds
 from conformance.spec.model import load_model
 
 UUID_RE = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
@@ -30,22 +31,30 @@ def expect_error(ex: Exchange, fact_id: str, *, message: bool = True, **fill: st
     f = fact(fact_id)
     want = expected_error(f, **fill)
     got = ex.summary()
-    problems = []
+    problems, aspects = [], {}
     if ex.status != want["status"]:
         problems.append(f"status {ex.status} (want {want['status']})")
     if ex.error_type != f.error:
         problems.append(f"__type {ex.error_type!r} (want {f.error!r})")
     if message and not f.message_ok(ex.message, **fill):
         problems.append(f"message {got['message']!r} (want {want.get('message')!r})")
+        aspects["message"] = DIFFERS if ex.message is not None else ABSENT
     if problems:
-        raise Failure(f"{ex.operation}: " + "; ".join(problems), expected=want, observed=got)
+        raise Failure(f"{ex.operation}: " + "; ".join(problems), expected=want, observed=got,
+                      **judged(ex, aspects or {"error": "differs"}))
+
+
+def judged(ex: Exchange, aspects: dict[str, str]) -> dict[str, Any]:
+    """Failure keyword arguments naming the judged response (its status and __type)."""
+    return {"aspects": aspects, "status": ex.status, "error_type": ex.error_type}
 
 
 def expect_ok(ex: Exchange, shape: bool = True) -> dict[str, Any]:
     """HTTP 200 with a JSON object body that (optionally) validates against the output shape."""
     if ex.status != 200 or not isinstance(ex.json, dict):
         raise Failure(f"{ex.operation}: expected 200 with a JSON object, got {ex.status}",
-                      expected={"status": 200}, observed=ex.summary())
+                      expected={"status": 200}, observed=ex.summary(),
+                      **judged(ex, {"response": "not a 200 JSON object"}))
     if shape:
         expect_shape(ex)
     return ex.json
@@ -57,18 +66,24 @@ def expect_shape(ex: Exchange) -> None:
     if errors:
         raise Failure(f"{ex.operation} response does not match {name}: {errors[0]}"
                       + (f" (+{len(errors) - 1} more)" if len(errors) > 1 else ""),
-                      expected={"shape": name}, observed={"violations": errors[:10]})
+                      expected={"shape": name}, observed={"violations": errors[:10]},
+                      **judged(ex, {"shape": stable(violation_kinds(name, ex.json))}))
 
 
 def expect_equal(what: str, observed: Any, expected: Any) -> None:
+    """`observed == expected`; the signature records `what=<observed, made stable>`."""
     if observed != expected:
         raise Failure(f"{what}: got {observed!r}, want {expected!r}",
-                      expected={what: expected}, observed={what: observed})
+                      expected={what: expected}, observed={what: observed},
+                      aspects={what: stable(observed)})
 
 
-def expect_true(condition: bool, message: str, expected: Any = None, observed: Any = None) -> None:
+def expect_true(condition: bool, message: str, expected: Any = None, observed: Any = None,
+                aspect: str = "assertion", value: Any = "failed") -> None:
+    """`condition` holds; the signature records `aspect=<value, made stable>`."""
     if not condition:
-        raise Failure(message, expected=expected, observed=observed)
+        raise Failure(message, expected=expected, observed=observed,
+                      aspects={aspect: stable(value)})
 
 
 # -- validation messages (EVIDENCE.md section 2: count prefix + SET of entries) ---------------
@@ -114,11 +129,14 @@ def expect_validation(ex: Exchange, expected: list[Entry]) -> None:
     if parsed is None:
         raise Failure(f"{ex.operation}: message lacks the 'N validation error(s) detected: ' "
                       f"prefix: {ex.summary()['message']!r}", expected=want,
-                      observed=ex.summary())
+                      observed=ex.summary(),
+                      **judged(ex, {"validation-message": "no count prefix"}))
     count, entries = parsed
     extra, missing = unmatched_entries(entries, expected)
     if count != len(expected) or count != len(entries) or extra or missing:
         raise Failure(f"{ex.operation}: validation message has count {count} and "
                       f"{len(entries)} entries (want {len(expected)}); unexpected "
                       f"{extra!r}; missing {[m[0] for m in missing]!r}", expected=want,
-                      observed=ex.summary())
+                      observed=ex.summary(), **judged(ex, {"validation-message": (
+                          f"count {count}, {len(entries)} entries, {len(extra)} unexpected, "
+                          f"{len(missing)} missing")}))

@@ -20,13 +20,24 @@ CATEGORIES = ("wire", "status-mapping", "shape", "validation", "state", "generat
 
 
 class Failure(AssertionError):
-    """The target deviates from AWS: the check failed."""
+    """The target deviates from AWS: the check failed.
 
-    def __init__(self, message: str, expected: Any = None, observed: Any = None) -> None:
+    `aspects` say HOW (conformance/signature.py): which aspect deviated, with its stable
+    observed value (`{"message": "differs"}`, `{"UserStatus": "UNCONFIRMED"}`). `status` /
+    `error_type` name the judged response when the check knows it; otherwise the results
+    layer takes the check's last exchange.
+    """
+
+    def __init__(self, message: str, expected: Any = None, observed: Any = None,
+                 aspects: dict[str, str] | None = None, status: int | None = None,
+                 error_type: str | None = None) -> None:
         super().__init__(message)
         self.message = message
         self.expected = expected
         self.observed = observed
+        self.aspects = dict(aspects or {"assertion": "failed"})
+        self.status = status
+        self.error_type = error_type
 
 
 class Unsupported(Exception):

@@ -14,6 +14,7 @@ import json
 from typing import Any
 
 from conformance.checks.context import Ctx
+from conformance.checks.assertions import judged
 from conformance.checks.registry import Failure, check
 from conformance.checks.validation import SCRATCH, too_long
 from conformance.exchange import Exchange, remember
@@ -33,7 +34,8 @@ def expect_not_echoed(ex: Exchange, member: str, secret: str) -> None:
     sites = echo_sites(ex, secret)
     if sites:
         raise Failure(f"{ex.operation} echoes the {member} it was sent in: {', '.join(sites)}",
-                      expected={member: "<never echoed>"}, observed={"echoed in": sites})
+                      expected={member: "<never echoed>"}, observed={"echoed in": sites},
+                      **judged(ex, {f"{member} echoed in": ", ".join(sites)}))
 
 
 def _signup_with(ctx: Ctx, **members: Any) -> Exchange:

@@ -182,5 +182,77 @@ def _values_under(value: Any, keys: set[str]) -> set[str]:
     return {v for _, v in _keyed_values(value, keys)}
 
 
+# -- failure kinds: the coarse signature of a generated pair (conformance/signature.py) ----
+def media_type(response: Response) -> str:
+    value = response.headers.get("Content-Type") or response.headers.get("content-type")
+    if isinstance(value, list):
+        value = value[0] if value else None
+    return str(value).split(";")[0].strip().lower() if value else "no content-type"
+
+
+def status_class(status: int) -> str:
+    return f"{status // 100}xx"
+
+
+def _kind_server_error(response: Response) -> list[str]:
+    return [f"{status_class(response.status_code)} {media_type(response)}"]
+
+
+def _kind_content_type(response: Response) -> list[str]:
+    return [media_type(response)]
+
+
+def _kind_negative(response: Response) -> list[str]:
+    code = response.status_code
+    if code < 300:
+        return ["2xx accepted"]
+    if code != 400:
+        return [f"{status_class(code)} not 400"]
+    wanted = fact("generated.negative-rejected").data["error_types"]
+    return ["400 non-validation __type" if error_type(response) not in wanted
+            else "400 validation __type"]
+
+
+def _kind_wire_format(response: Response) -> list[str]:
+    body = body_of(response)
+    if not isinstance(body, dict):
+        return [f"{status_class(response.status_code)} body not a JSON object"]
+    return ["no string __type" if not isinstance(body.get("__type"), str)
+            else "no string message"]
+
+
+def _kind_status(response: Response) -> list[str]:
+    fault = (error_type(response) or "") in load_model().error_shapes() and \
+        load_model().is_fault(error_type(response) or "")
+    return [f"{'server fault' if fault else 'client error'} answered "
+            f"{status_class(response.status_code)}"]
+
+
+def _kind_declared(response: Response) -> list[str]:
+    known = error_type(response) in load_model().error_shapes()
+    return ["undeclared model error" if known else "__type not in the model"]
+
+
+def _kind_output(response: Response) -> list[str]:
+    body = body_of(response)
+    if not isinstance(body, dict):
+        return ["200 body not a JSON object"]
+    return ["200 body violates the output shape"]
+
+
+FAILURE_KINDS = {
+    "not_a_server_error": _kind_server_error, "content_type_conformance": _kind_content_type,
+    "cc_negative_rejected": _kind_negative, "cc_error_wire_format": _kind_wire_format,
+    "cc_error_status": _kind_status, "cc_error_type_declared": _kind_declared,
+    "cc_output_shape": _kind_output, "cc_secrets_not_echoed": lambda r: ["secret echoed"],
+}
+
+
+def failure_kinds(check_function: str, response: Response) -> list[str]:
+    """How one failing case failed, coarsely: stable across seeds and profiles, so that
+    only a NEW kind changes a pair's signature, not how many cases showed it."""
+    return FAILURE_KINDS[check_function](response)
+
+
 CUSTOM_CHECKS = (cc_negative_rejected, cc_error_wire_format, cc_error_status,
                  cc_error_type_declared, cc_output_shape, cc_secrets_not_echoed)

@@ -13,6 +13,7 @@ from conformance.exchange import Exchange, mask, scrub
 from conformance.generated.pairs import CATEGORY, GeneratedCheck, pair_id
 from conformance.generated.runner import OperationRun, Tally, reveal
 from conformance.results.outcome import ERROR, FAILED, PASSED, UNSUPPORTED, CheckResult
+from conformance.signature import kinds
 from conformance.spec.facts import fact
 
 
@@ -28,6 +29,8 @@ def result_for(run: OperationRun, check: GeneratedCheck) -> CheckResult:
         return _with(base, PASSED, "", tally, observed)
     message = (f"{tally.failures} of {tally.cases} generated cases failed; first: "
                f"{tally.first_message}")
+    base.signature = kinds(tally.kinds)
+    observed["failure_kinds"] = base.signature
     return _with(base, FAILED, message, tally, observed)
 
 

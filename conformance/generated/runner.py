@@ -33,7 +33,7 @@ from schemathesis.generation.feedback import FeedbackSources
 from schemathesis.pytest._test_builder import build_operation_test
 
 from conformance.exchange import Exchange, harvest, scrub
-from conformance.generated.checks import is_negative, is_probe
+from conformance.generated.checks import failure_kinds, is_negative, is_probe
 from conformance.generated.inject import Identities, inject, rules_for
 from conformance.generated.pairs import GENERATED_CHECKS, OPERATIONS
 from conformance.generated.sigv4 import SigV4
@@ -54,12 +54,15 @@ class Tally:
     first_message: str = ""
     first_exchange: Exchange | None = None
     first_case: dict[str, str] = field(default_factory=dict)
+    kinds: set[str] = field(default_factory=set)  # failure kinds seen (the pair's signature)
 
-    def add(self, failure: Any, exchange: Exchange | None, case: Any) -> None:
+    def add(self, failure: Any, exchange: Exchange | None, case: Any,
+            kinds: list[str] | None = None) -> None:
         self.cases += 1
         if failure is None:
             return
         self.failures += 1
+        self.kinds.update(kinds or ["failed"])
         if self.first_exchange is None:
             self.first_message = _failure_text(failure)
             self.first_exchange = exchange
@@ -244,7 +247,8 @@ class GeneratedRun:
                 continue
             if result.failure is not None and tally.first_exchange is None and exchange is None:
                 exchange = _exchange(run.operation, response, self.caller.region)
-            tally.add(result.failure, exchange, case)
+            kinds = failure_kinds(result.name, response) if result.failure is not None else None
+            tally.add(result.failure, exchange, case, kinds)
 
 
 # -- worker processes -----------------------------------------------------------------------

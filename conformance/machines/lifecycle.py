@@ -229,7 +229,8 @@ class LifecycleMachine(RuleBasedStateMachine):
         raise Failure(f"step {len(self.run.journal)} ({action} for {user.name}, model state "
                       f"{user.state}): expected {want}, target answered {got} "
                       f"(fact {step.fact})", expected={"answer": want, "fact": step.fact},
-                      observed={"answer": got, "response": ex.summary()})
+                      observed={"answer": got, "response": ex.summary()},
+                      aspects={"fact": step.fact}, status=ex.status, error_type=ex.error_type)
 
     def check(self, ok: bool, fact_id: str, what: str, want: Any, got: Any, user: User,
               ex: Exchange, action: str) -> None:
@@ -361,7 +362,8 @@ def run_machine(ctx: Ctx) -> dict[str, Any]:
     except Failure as failure:
         raise Failure(f"{failure.message}\nShrunk sequence ({len(run.journal)} calls), "
                       f"runnable:\n{snippet(run.journal, ctx.caller.endpoint, ctx.caller.region)}",
-                      failure.expected, failure.observed) from None
+                      failure.expected, failure.observed, failure.aspects, failure.status,
+                      failure.error_type) from None
     finally:
         ctx.exchanges.extend(run.exchanges)
     return summary(run, config, time.perf_counter() - started)

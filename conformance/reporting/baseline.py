@@ -2,9 +2,9 @@
 
 Why: a new target (or a new batch of checks) starts with many failures; writing each
 `expectations/<target>.toml` entry by hand is slow and error-prone. This prints one TOML
-table per unexpected failure with `reason` drafted from the observed message and `evidence`
-taken from the check itself (the AWS source it enforces), for an author to read, correct and
-paste. Errors and unexpected passes are listed as comments: an error is not a deviation, and
+table per unexpected failure with `reason` drafted from the observed message, `evidence`
+taken from the check itself (the AWS source it enforces) and `signature` (how it fails, so a
+later change of that failure is red), for an author to read, correct and paste. Errors and unexpected passes are listed as comments: an error is not a deviation, and
 an unexpected pass means an entry is stale.
 """
 
@@ -41,18 +41,24 @@ def draft_entries(results_file: Path, keep_expected: bool = False) -> str:
 
 def _entry(check: dict[str, Any], target: str) -> list[str]:
     outcome = check.get("outcome")
+    if outcome == FAILED and check.get("reason"):  # listed, but it now fails another way
+        return ["# changed failure: check that the reason still describes it",
+                *_table(check, str(check["reason"]))]
     if outcome == FAILED:
-        return [f"[{_quote(check['id'])}]", f"reason = {_quote(_reason(check, target))}",
-                f"evidence = {_quote(_evidence(check))}", ""]
+        return _table(check, _reason(check, target))
     if outcome == UNEXPECTED_PASS:
         return [f"# stale entry, remove: {check['id']}", ""]
     return []
 
 
 def _kept(check: dict[str, Any]) -> list[str]:
-    reason = check.get("reason") or _one_line(check.get("message"))
-    return [f"[{_quote(check['id'])}]", f"reason = {_quote(str(reason))}",
-            f"evidence = {_quote(_evidence(check))}", ""]
+    return _table(check, str(check.get("reason") or _one_line(check.get("message"))))
+
+
+def _table(check: dict[str, Any], reason: str) -> list[str]:
+    signature = ", ".join(_quote(s) for s in check.get("signature") or ["TODO"])
+    return [f"[{_quote(check['id'])}]", f"reason = {_quote(reason)}",
+            f"evidence = {_quote(_evidence(check))}", f"signature = [{signature}]", ""]
 
 
 def _errors(checks: list[dict[str, Any]]) -> list[str]:

@@ -1,20 +1,43 @@
 """Known deviations of a target, as data: conformance/expectations/<target>.toml.
 
-Each entry is keyed by a check id and must give a `reason` and `evidence`. A listed check
-that fails becomes `expected-failure`; one that passes becomes `unexpected-pass` so the
-stale entry gets removed. Entries that name no registered check are reported as stale too.
+Each entry is a table keyed by a check id with `reason` (what the target does instead),
+`evidence` (the AWS source of the behaviour the check enforces) and `signature` (HOW the
+check fails: conformance/signature.py; `cognito-conformance baseline` writes it).
+
+Applying an entry to a result:
+- failed with the recorded signature  -> `expected-failure`;
+- failed with another signature       -> stays `failed`: "changed failure: was ..., now ...",
+  so a deviation listed for its message never hides a new status, type or header problem;
+- passed                              -> `unexpected-pass` (the entry is stale: remove it).
+Generated pairs record their failure kinds; a pair fails only when a kind not recorded
+appears (fewer kinds, or other counts, are no change).
+
+The files are validated before any target starts (`validate`): TOML syntax, duplicate
+tables, unknown keys, wrong types and ids that name no check are one line and exit 2, so a
+typo never silently drops an entry.
 """
 
 from __future__ import annotations
 
+import difflib
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, Iterable
 
+from conformance.config import ConfigError
 from conformance.paths import expectations_dir
 from conformance.results.outcome import (
     EXPECTED_FAILURE, FAILED, PASSED, UNEXPECTED_PASS, CheckResult,
 )
+from conformance.signature import kinds_ok, render, same
+
+GENERATED_CATEGORY = "generated"
+KEYS = {"reason": str, "evidence": str, "signature": list}
+
+
+class ExpectationsError(ConfigError):
+    """A malformed expectations file (exit code 2, one line naming file, entry and problem)."""
 
 
 @dataclass(frozen=True)
@@ -22,18 +45,78 @@ class Expectation:
     check_id: str
     reason: str
     evidence: str
+    signature: tuple[str, ...] = ()
+
+    def matches(self, result: CheckResult) -> bool:
+        """Does the result fail the way this entry recorded?"""
+        observed = list(result.signature or [])
+        if result.category == GENERATED_CATEGORY:
+            return bool(observed) and kinds_ok(list(self.signature), observed)
+        return same(list(self.signature), observed)
 
 
-def load_expectations(target: str, directory: Path | None = None) -> dict[str, Expectation]:
-    path = (directory or expectations_dir()) / f"{target}.toml"
+def expectations_path(target: str, directory: Path | None = None) -> Path:
+    return (directory or expectations_dir()) / f"{target}.toml"
+
+
+def load_expectations(target: str, directory: Path | None = None,
+                      known_ids: Iterable[str] | None = None) -> dict[str, Expectation]:
+    """The target's entries, validated (ExpectationsError on the first problem).
+
+    `known_ids` (every registered check id) turns on the unknown-id check; without it the
+    ids are not checked (self-tests that apply hand-made entries)."""
+    path = expectations_path(target, directory)
     if not path.exists():
         return {}
-    out = {}
-    for check_id, raw in tomllib.loads(path.read_text()).items():
-        if not raw.get("reason") or not raw.get("evidence"):
-            raise ValueError(f"{path.name}: entry {check_id!r} needs a reason and evidence")
-        out[check_id] = Expectation(check_id, raw["reason"], raw["evidence"])
-    return out
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ExpectationsError(f"{path}: not valid TOML: {exc}") from None
+    known = frozenset(known_ids) if known_ids is not None else None
+    return {check_id: _entry(path, check_id, value, known) for check_id, value in raw.items()}
+
+
+def validate(target: str, directory: Path | None = None) -> dict[str, Expectation]:
+    """Load and check the file against every registered check id (the CLI's pre-flight)."""
+    return load_expectations(target, directory, known_check_ids())
+
+
+def known_check_ids() -> frozenset[str]:
+    """Ids an expectations entry may name: hand-written checks and generated pairs
+    (observations never pass or fail, so listing one is an error)."""
+    from conformance.checks import all_checks
+    from conformance.generated.pairs import all_ids
+
+    return frozenset([c.id for c in all_checks() if not c.is_observation] + all_ids())
+
+
+def _entry(path: Path, check_id: str, value: Any,
+           known: frozenset[str] | None) -> Expectation:
+    where = f"{path}: entry {check_id!r}"
+    if not isinstance(value, dict):
+        raise ExpectationsError(f"{where}: must be a table ([\"{check_id}\"] with reason, "
+                                "evidence and signature)")
+    if known is not None and check_id not in known:
+        hint = difflib.get_close_matches(check_id, sorted(known), n=1)
+        raise ExpectationsError(f"{where}: no check has this id"
+                                + (f" (did you mean {hint[0]!r}?)" if hint else ""))
+    for key in value:
+        if key not in KEYS:
+            raise ExpectationsError(f"{where}: unknown key {key!r} (allowed: "
+                                    f"{', '.join(sorted(KEYS))})")
+    for key, kind in KEYS.items():
+        _require(where, key, value.get(key), kind)
+    return Expectation(check_id, value["reason"], value["evidence"],
+                       tuple(value["signature"]))
+
+
+def _require(where: str, key: str, value: Any, kind: type) -> None:
+    if value is None:
+        raise ExpectationsError(f"{where}: missing {key!r}")
+    if not isinstance(value, kind) or not value:
+        raise ExpectationsError(f"{where}: {key!r} must be a non-empty {kind.__name__}")
+    if kind is list and not all(isinstance(v, str) and v for v in value):
+        raise ExpectationsError(f"{where}: {key!r} must list non-empty strings")
 
 
 def apply(result: CheckResult, expectations: dict[str, Expectation]) -> CheckResult:
@@ -42,7 +125,11 @@ def apply(result: CheckResult, expectations: dict[str, Expectation]) -> CheckRes
         return result
     result.reason = entry.reason
     if result.outcome == FAILED:
-        result.outcome = EXPECTED_FAILURE
+        if entry.matches(result):
+            result.outcome = EXPECTED_FAILURE
+        else:
+            result.message = (f"changed failure: was {render(list(entry.signature))}, now "
+                              f"{render(result.signature)}: {result.message}")
     elif result.outcome == PASSED:
         result.outcome = UNEXPECTED_PASS
         result.message = (f"listed as a known deviation ({entry.reason}) but passed: "

@@ -38,6 +38,7 @@ class CheckResult:
     duration_s: float = 0.0
     reason: str | None = None          # the expectation's reason, when one applied
     cases: int | None = None           # generated checks: how many cases ran
+    signature: list[str] | None = None  # how it failed (conformance/signature.py)
     unreachable: bool = False          # error because the target stopped answering
     trace: list[dict[str, Any]] = field(default_factory=list, repr=False)  # masked exchanges,
     # for attachments only; never written to results.json
@@ -45,7 +46,7 @@ class CheckResult:
     def to_json(self) -> dict[str, Any]:
         out = asdict(self)
         del out["trace"]
-        for key in ("reason", "cases"):
+        for key in ("reason", "cases", "signature"):
             if out[key] is None:
                 del out[key]
         if not out["unreachable"]:
@@ -62,7 +63,9 @@ def summarize(results: list[CheckResult]) -> dict[str, Any]:
     for result in results:
         counts[_SUMMARY_KEYS[result.outcome]] += 1
     ran = len(results) - counts["unsupported"]
-    # Score = passed / (all run - unsupported); expected failures count as not passed.
-    counts["score"] = round(counts["passed"] / ran, 4) if ran else 0.0
+    # Score = behaved like AWS / (all run - unsupported). An unexpected pass behaved like AWS
+    # (its expectations entry is stale), so it counts; expected failures do not.
+    behaved = counts["passed"] + counts["unexpected_passes"]
+    counts["score"] = round(behaved / ran, 4) if ran else 0.0
     counts["total"] = len(results)
     return counts

@@ -12,6 +12,7 @@ import traceback
 from dataclasses import dataclass, field
 from typing import Any
 
+from conformance import signature
 from conformance.checks.context import Ctx
 from conformance.checks.registry import Check, Failure, SetupError, Unsupported
 from conformance.exchange import mask, scrub
@@ -39,37 +40,61 @@ class CheckSession:
     def run(self, check: Check) -> CheckResult:
         ctx = self.context()
         start = time.perf_counter()
-        outcome, message, expected, observed, unreachable = self._execute(check, ctx)
+        verdict = self._execute(check, ctx)
         result = CheckResult(
             id=check.id, operation=check.operation, category=check.category,
-            outcome=outcome, message=scrub(message), expected=mask(expected),
-            observed=mask(observed), evidence=check.evidence,
+            outcome=verdict.outcome, message=scrub(verdict.message),
+            expected=mask(verdict.expected), observed=mask(verdict.observed),
+            evidence=check.evidence,
             reproduce=ctx.exchanges[-1].reproduce() if ctx.exchanges else "",
-            duration_s=round(time.perf_counter() - start, 4), unreachable=unreachable,
+            duration_s=round(time.perf_counter() - start, 4),
+            unreachable=verdict.unreachable, signature=verdict.signature,
             trace=[ex.evidence() for ex in ctx.exchanges])
         if check.is_observation:
             return result
         return apply(result, self.expectations)
 
-    def _execute(self, check: Check, ctx: Ctx) -> tuple[str, str, Any, Any, bool]:
+    def _execute(self, check: Check, ctx: Ctx) -> "Verdict":
         missing = check.requires - self.capabilities
         if missing:
-            return UNSUPPORTED, f"target lacks {', '.join(sorted(missing))}", {}, {}, False
+            return Verdict(UNSUPPORTED, f"target lacks {', '.join(sorted(missing))}")
         try:
             value = check.func(ctx)
         except Failure as failure:
-            return FAILED, failure.message, failure.expected or {}, failure.observed or {}, False
+            return Verdict(FAILED, failure.message, failure.expected or {},
+                           failure.observed or {}, signature=signature_of(failure, ctx))
         except Unsupported as exc:
-            return UNSUPPORTED, str(exc), {}, {}, False
+            return Verdict(UNSUPPORTED, str(exc))
         except TargetUnreachable as exc:
-            return ERROR, f"target unreachable: {exc}", {}, {}, True
+            return Verdict(ERROR, f"target unreachable: {exc}", unreachable=True)
         except (SetupError, ProvisionError) as exc:
-            return ERROR, str(exc), {}, _last(ctx), False
+            return Verdict(ERROR, str(exc), observed=_last(ctx))
         except Exception as exc:  # noqa: BLE001 - a harness bug must not lose the run
             tail = traceback.format_exception_only(type(exc), exc)[-1].strip()
-            return ERROR, f"harness error: {tail}", {}, _last(ctx), False
+            return Verdict(ERROR, f"harness error: {tail}", observed=_last(ctx))
         observed = value if isinstance(value, dict) else ctx.observed
-        return PASSED, "", {}, observed, False
+        return Verdict(PASSED, "", observed=observed)
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """What running one check function came to, before expectations apply."""
+
+    outcome: str
+    message: str
+    expected: Any = field(default_factory=dict)
+    observed: Any = field(default_factory=dict)
+    unreachable: bool = False
+    signature: list[str] | None = None
+
+
+def signature_of(failure: Failure, ctx: Ctx) -> list[str]:
+    """The failure's aspects plus the judged response's status/type: the named one, else
+    the check's last exchange (no exchange at all: `status=none`)."""
+    status, error_type = failure.status, failure.error_type
+    if status is None and ctx.exchanges:
+        status, error_type = ctx.exchanges[-1].status, ctx.exchanges[-1].error_type
+    return signature.build(failure.aspects, status, error_type)
 
 
 def _last(ctx: Ctx) -> Any:

@@ -139,3 +139,20 @@ def validation_errors(shape_name: str, instance: object) -> list[str]:
     validator = jsonschema.Draft202012Validator(shape_schema(shape_name))
     return sorted(f"/{'/'.join(map(str, e.absolute_path))}: {e.message}"
                   for e in validator.iter_errors(instance))
+
+
+# Validators whose message names a member (not a value), so it is stable across runs.
+_NAMING_VALIDATORS = ("required", "additionalProperties")
+
+
+def violation_kinds(shape_name: str, instance: object) -> list[str]:
+    """How `instance` violates the shape, without values: `/path validator` per violation.
+
+    The stable twin of validation_errors() for failure signatures: values (tokens, subs,
+    dates) change every run, the path and the kind of violation do not."""
+    import jsonschema
+
+    validator = jsonschema.Draft202012Validator(shape_schema(shape_name))
+    return sorted({f"/{'/'.join(map(str, e.absolute_path))} {e.validator}"
+                   + (f" {e.message}" if e.validator in _NAMING_VALIDATORS else "")
+                   for e in validator.iter_errors(instance)})
