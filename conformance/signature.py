@@ -36,6 +36,7 @@ MAX_VALUE = 80
 _RUN_SPECIFIC = (
     (re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"),
      "<uuid>"),
+    (re.compile(r"[^\s*@]+(\*{2,})@[^\s*@]+(\*{2,})"), r"x\1@x\2"),  # a masked address
     (re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+"), "<email>"),
     (re.compile(r"ccf[\w-]*"), "<name>"),                      # the suite's run-prefixed names
     (re.compile(r"\b(?:[a-z]{2}(?:-[a-z]+)+-\d|local)_[0-9a-zA-Z]+\b"), "<pool-id>"),

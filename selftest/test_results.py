@@ -17,7 +17,9 @@ import pytest
 from conformance.exchange import remember
 from conformance.reporting import results_json
 from conformance.reporting.summary import EXIT_OK, EXIT_TARGET, EXIT_UNEXPECTED, exit_code
-from conformance.results.expectations import Expectation, apply, load_expectations
+from conformance.results.expectations import (
+    Expectation, ExpectationsError, apply, load_expectations, validate,
+)
 from conformance.results.outcome import (
     ERROR, EXPECTED_FAILURE, FAILED, OUTCOMES, PASSED, UNEXPECTED_PASS, UNSUPPORTED,
     CheckResult, summarize,
@@ -67,7 +69,7 @@ def test_summarize_counts_every_outcome_once() -> None:
 @pytest.mark.parametrize(("outcomes", "score"), [
     ((PASSED, PASSED, FAILED, UNSUPPORTED), round(2 / 3, 4)),   # unsupported not in the base
     ((PASSED, EXPECTED_FAILURE), 0.5),                         # known deviations still count
-    ((PASSED, UNEXPECTED_PASS, ERROR, PASSED), 0.5),           # unexpected pass is not a pass
+    ((PASSED, UNEXPECTED_PASS, ERROR, FAILED), 0.5),           # unexpected pass behaved as AWS
     ((UNSUPPORTED, UNSUPPORTED), 0.0),                         # nothing ran
     ((), 0.0),
     ((PASSED,), 1.0),
@@ -103,10 +105,31 @@ def test_apply_unlisted_check_is_unchanged(outcome: str) -> None:
     assert (out.outcome, out.reason) == (outcome, None)
 
 
-def test_load_expectations_requires_reason_and_evidence(tmp_path: Path) -> None:
-    (tmp_path / "t.toml").write_text('["a.b"]\nreason = "r"\n')
-    with pytest.raises(ValueError, match="reason and evidence"):
-        load_expectations("t", tmp_path)
+ENTRY_TEXT = '["wire.content-type.error"]\nreason = "r"\nevidence = "https://e"\n'
+SIGNED = ENTRY_TEXT + 'signature = ["status=400", "type=X"]\n'
+
+
+@pytest.mark.parametrize(("text", "problem"), [
+    (ENTRY_TEXT, "missing 'signature'"),
+    ('["wire.content-type.error"]\nevidence = "e"\nsignature = ["s"]\n', "missing 'reason'"),
+    (SIGNED + "color = 1\n", "unknown key 'color'"),
+    (SIGNED.replace('reason = "r"', "reason = 3"), "'reason' must be a non-empty str"),
+    (SIGNED.replace('["status=400", "type=X"]', '"status=400"'),
+     "'signature' must be a non-empty list"),
+    (SIGNED + SIGNED, "not valid TOML"),                               # a duplicate table
+    (SIGNED + "[broken\n", "not valid TOML"),
+    (SIGNED.replace("content-type.error", "content-typo.error"),
+     "no check has this id (did you mean 'wire.content-type.error'?)"),
+    ('"wire.content-type.error" = "x"\n', "must be a table"),
+])
+def test_malformed_expectations_are_one_line_naming_entry_and_problem(
+        tmp_path: Path, text: str, problem: str) -> None:
+    (tmp_path / "t.toml").write_text(text)
+    with pytest.raises(ExpectationsError) as caught:
+        validate("t", tmp_path)
+    message = str(caught.value)
+    assert problem in message and str(tmp_path / "t.toml") in message, message
+    assert "\n" not in message.strip()
 
 
 def test_load_expectations_missing_file_is_empty(tmp_path: Path) -> None:
@@ -114,12 +137,15 @@ def test_load_expectations_missing_file_is_empty(tmp_path: Path) -> None:
 
 
 def test_load_expectations_reads_entries(tmp_path: Path) -> None:
-    (tmp_path / "t.toml").write_text('["a.b"]\nreason = "r"\nevidence = "https://e"\n')
-    assert load_expectations("t", tmp_path) == {"a.b": Expectation("a.b", "r", "https://e")}
+    (tmp_path / "t.toml").write_text(SIGNED)
+    assert validate("t", tmp_path) == {"wire.content-type.error": Expectation(
+        "wire.content-type.error", "r", "https://e", ("status=400", "type=X"))}
 
 
-def test_shipped_moto_expectations_load() -> None:
-    assert all(e.reason and e.evidence for e in load_expectations("moto").values())
+@pytest.mark.parametrize("target", ["moto", "cognito-local", "ministack"])
+def test_shipped_expectations_are_valid(target: str) -> None:
+    entries = validate(target)
+    assert entries and all(e.reason and e.evidence and e.signature for e in entries.values())
 
 
 # -- results.json -----------------------------------------------------------------------------

@@ -340,7 +340,7 @@ def test_baseline_drafts_an_entry_per_unexpected_failure(tmp_path: Path) -> None
              "reproduce": "", "duration_s": 0}
     doc = {"target": {"name": "x", "version": "1"}, "observations": [], "checks": [
         {**check, "id": "a.fails", "outcome": "failed", "message": 'says "no"\nthen',
-         "evidence": ["https://docs.aws.amazon.com/a"]},
+         "evidence": ["https://docs.aws.amazon.com/a"], "signature": ["status=200", "type=none"]},
         {**check, "id": "b.passes", "outcome": "passed", "message": "", "evidence": []},
         {**check, "id": "c.errors", "outcome": "error", "message": "boom", "evidence": []}]}
     results = tmp_path / "results.json"
@@ -349,7 +349,8 @@ def test_baseline_drafts_an_entry_per_unexpected_failure(tmp_path: Path) -> None
     assert done.returncode == 0, done.stderr
     entries = tomllib.loads(done.stdout)
     assert entries == {"a.fails": {"reason": 'x: says "no" then',
-                                   "evidence": "https://docs.aws.amazon.com/a"}}
+                                   "evidence": "https://docs.aws.amazon.com/a",
+                                   "signature": ["status=200", "type=none"]}}
     assert "# error, not a deviation (1 checks): boom\n#   c.errors" in done.stdout
 
 
@@ -417,12 +418,15 @@ def test_baseline_keep_expected_refreshes_a_whole_file(tmp_path: Path) -> None:
              "reproduce": "", "duration_s": 0, "evidence": ["https://e"]}
     doc = {"target": {"name": "x"}, "observations": [], "checks": [
         {**check, "id": "kept", "outcome": "expected-failure", "message": "m",
-         "reason": "the reviewed reason"},
+         "reason": "the reviewed reason", "signature": ["status=400", "type=X"]},
         {**check, "id": "stale", "outcome": "unexpected-pass", "message": "", "reason": "r"},
-        {**check, "id": "new", "outcome": "failed", "message": "now fails"}]}
+        {**check, "id": "new", "outcome": "failed", "message": "now fails",
+         "signature": ["x=absent"]}]}
     results = tmp_path / "results.json"
     results.write_text(json.dumps(doc))
     done = run_cli(["baseline", "--keep-expected", str(results)], tmp_path, timeout=60)
     entries = tomllib.loads(done.stdout)
-    assert entries == {"kept": {"reason": "the reviewed reason", "evidence": "https://e"},
-                       "new": {"reason": "x: now fails", "evidence": "https://e"}}
+    assert entries == {"kept": {"reason": "the reviewed reason", "evidence": "https://e",
+                                "signature": ["status=400", "type=X"]},
+                       "new": {"reason": "x: now fails", "evidence": "https://e",
+                               "signature": ["x=absent"]}}

@@ -16,6 +16,7 @@ from conformance.signature import ABSENT, DIFFERS, stable
 from conformance.spec.schema import validation_errors, violation_kinds
 from conformance.spec.model import load_model
 
+MAX_OBSERVED_ASPECTS = 3  # a bigger observed dict is evidence, not a signature
 UUID_RE = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 
 
@@ -41,7 +42,7 @@ def expect_error(ex: Exchange, fact_id: str, *, message: bool = True, **fill: st
         aspects["message"] = DIFFERS if ex.message is not None else ABSENT
     if problems:
         raise Failure(f"{ex.operation}: " + "; ".join(problems), expected=want, observed=got,
-                      **judged(ex, aspects or {"error": "differs"}))
+                      **judged(ex, aspects))
 
 
 def judged(ex: Exchange, aspects: dict[str, str]) -> dict[str, Any]:
@@ -79,11 +80,20 @@ def expect_equal(what: str, observed: Any, expected: Any) -> None:
 
 
 def expect_true(condition: bool, message: str, expected: Any = None, observed: Any = None,
-                aspect: str = "assertion", value: Any = "failed") -> None:
-    """`condition` holds; the signature records `aspect=<value, made stable>`."""
+                aspect: str | None = None, value: Any = None) -> None:
+    """`condition` holds. The signature records `aspect=<value>` when given, else the
+    members of a small `observed` dict (made stable)."""
     if not condition:
         raise Failure(message, expected=expected, observed=observed,
-                      aspects={aspect: stable(value)})
+                      aspects=_aspects(aspect, value, observed))
+
+
+def _aspects(aspect: str | None, value: Any, observed: Any) -> dict[str, str]:
+    if aspect is not None:
+        return {aspect: stable(value)}
+    if isinstance(observed, dict) and 0 < len(observed) <= MAX_OBSERVED_ASPECTS:
+        return {str(k): stable(v) for k, v in observed.items()}
+    return {"assertion": "failed"}
 
 
 # -- validation messages (EVIDENCE.md section 2: count prefix + SET of entries) ---------------

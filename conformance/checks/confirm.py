@@ -88,7 +88,8 @@ def confirm_unknown_enabled(ctx: Ctx) -> None:
     forbidden = fact("lifecycle.confirm.unknown-user.enabled").data["forbidden_error"]
     expect_true(ex.status >= 400 and ex.error_type not in (None, forbidden),
                 f"ConfirmSignUp answered {ex.status} {ex.error_type!r} for a missing user",
-                {"error": f"any error but {forbidden}"}, ex.summary())
+                {"error": f"any error but {forbidden}"}, ex.summary(),
+                aspect="answer", value="success" if ex.status < 400 else ex.error_type)
 
 
 @check("state.confirm.unknown-client.status", "ConfirmSignUp", "state",

@@ -35,7 +35,7 @@ class Failure(AssertionError):
         self.message = message
         self.expected = expected
         self.observed = observed
-        self.aspects = dict(aspects or {"assertion": "failed"})
+        self.aspects = dict(aspects) if aspects is not None else {"assertion": "failed"}
         self.status = status
         self.error_type = error_type
 

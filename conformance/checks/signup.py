@@ -67,7 +67,8 @@ def password_one_rule(ctx: Ctx) -> None:
     expect_error(ex, fid)
     rules = str(ex.message).count("Password must have") + str(ex.message).count("not long")
     expect_true(rules == 1, f"message names {rules} rules: {ex.message!r}",
-                expected={"rules named": 1}, observed={"message": ex.message})
+                expected={"rules named": 1}, observed={"message": ex.message},
+                aspect="rules named", value=rules)
 
 
 @check("signup.unknown-client.status", "SignUp", "status-mapping", facts="signup.unknown-client")

@@ -192,7 +192,8 @@ def member_name(ctx: Ctx) -> None:
     camel, wire = f"'{wire_member_name('UserPoolId')}'", "'UserPoolId'"
     text = str(ex.message)
     expect_true(camel in text and wire not in text, f"message names {text!r}",
-                expected={"member": camel}, observed=ex.summary())
+                expected={"member": camel}, observed=ex.summary(), aspect="member named as",
+                value="wire name" if wire in text else "neither")
 
 
 @check("validation.listusers.limit.max", "ListUsers", "validation",

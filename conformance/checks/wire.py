@@ -12,6 +12,7 @@ from conformance.checks.assertions import expect_error, expect_equal, expect_tru
 from conformance.checks.context import Ctx
 from conformance.checks.registry import Failure, check
 from conformance.exchange import Exchange
+from conformance.signature import stable
 from conformance.spec.facts import fact
 
 
@@ -95,7 +96,8 @@ def _request_id(ex: Exchange) -> None:
     value = ex.headers.get(f.data["header"])
     if not isinstance(value, str) or not re.match(f.data["pattern"], value):
         raise Failure(f"x-amzn-RequestId is {value!r}, want a lowercase UUID",
-                      expected={"x-amzn-RequestId": "<uuid>"}, observed={"x-amzn-RequestId": value})
+                      expected={"x-amzn-RequestId": "<uuid>"}, observed={"x-amzn-RequestId": value},
+                      aspects={"x-amzn-RequestId": stable(value)})
 
 
 @check("wire.request-id.error", "SignUp", "wire", facts="wire.x-amzn-RequestId")

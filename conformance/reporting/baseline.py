@@ -1,11 +1,20 @@
-"""`cognito-conformance baseline results.json`: draft expectations entries for review.
+"""`cognito-conformance baseline results.json [...]`: draft or refresh expectations entries.
 
 Why: a new target (or a new batch of checks) starts with many failures; writing each
 `expectations/<target>.toml` entry by hand is slow and error-prone. This prints one TOML
 table per unexpected failure with `reason` drafted from the observed message, `evidence`
 taken from the check itself (the AWS source it enforces) and `signature` (how it fails, so a
-later change of that failure is red), for an author to read, correct and paste. Errors and unexpected passes are listed as comments: an error is not a deviation, and
-an unexpected pass means an entry is stale.
+later change of that failure is red), for an author to read, correct and paste. Errors and
+unexpected passes are listed as comments: an error is not a deviation, and an unexpected
+pass means an entry is stale.
+
+Several results files of one target (other seeds or profiles) are merged: a generated pair
+records the union of the failure kinds the runs saw, so a profile that finds fewer kinds
+stays green; a hand-written check whose signature differs between the runs is flagged.
+
+`--update FILE` rewrites an existing expectations file in place instead: every entry's
+`signature` is set from the runs (reasons, evidence and comments are kept), failing checks
+not yet listed are appended as drafts, and what changed is summarised on stderr.
 """
 
 from __future__ import annotations
@@ -23,10 +32,10 @@ GENERATED_FIRST = re.compile(r"^\d+ of \d+ generated cases failed; first: ")
 ERROR_CHARS = 200
 
 
-def draft_entries(results_file: Path, keep_expected: bool = False) -> str:
+def draft_entries(results_file: Path | list[Path], keep_expected: bool = False) -> str:
     """TOML for every unexpected failure; `keep_expected` also re-emits the entries that
     still hold (expected failures, with their current reason): a whole refreshed file."""
-    doc = json.loads(results_file.read_text())
+    doc = merged(results_file if isinstance(results_file, list) else [results_file])
     target = doc.get("target", {})
     lines = [f"# Drafted by `cognito-conformance baseline` from a run against "
              f"{target.get('name')} {target.get('version', '')}: review every reason.", ""]
@@ -96,3 +105,90 @@ def _one_line(text: Any) -> str:
 
 def _quote(text: str) -> str:
     return json.dumps(text, ensure_ascii=False)  # a JSON string is a TOML basic string
+
+
+# -- several runs of one target ----------------------------------------------------------------
+FAILING = (FAILED, EXPECTED_FAILURE)
+
+
+def merged(files: list[Path]) -> dict[str, Any]:
+    """The first run, with each check's signature merged over every run that failed it."""
+    docs = [json.loads(Path(f).read_text()) for f in files]
+    names = {str(d.get("target", {}).get("name")) for d in docs}
+    if len(names) > 1:
+        raise ValueError(f"baseline: results of different targets: {sorted(names)}")
+    base = docs[0]
+    others = [{c["id"]: c for c in d.get("checks", [])} for d in docs[1:]]
+    for check in base.get("checks", []):
+        for other in (o[check["id"]] for o in others if check["id"] in o):
+            _merge(check, other)
+    return base
+
+
+def _merge(check: dict[str, Any], other: dict[str, Any]) -> None:
+    if other.get("outcome") not in FAILING:
+        return
+    if check.get("outcome") not in FAILING:
+        check.update(other)
+        return
+    mine, theirs = check.get("signature") or [], other.get("signature") or []
+    if check.get("category") == "generated":
+        check["signature"] = sorted(set(mine) | set(theirs))
+    elif sorted(mine) != sorted(theirs):
+        check["unstable"] = [mine, theirs]
+
+
+# -- --update: refresh the signatures of an existing file in place ------------------------------
+HEADER = re.compile(r'^\[\s*"(?P<id>[^"]+)"\s*\]\s*$')
+
+
+def update_file(path: Path, files: list[Path]) -> str:
+    """Rewrite `path` with every listed entry's signature taken from the runs; returns a
+    one-paragraph summary (for stderr). Entries whose check did not fail are kept as they
+    are and named in the summary (stale, or not run)."""
+    doc = merged(files)
+    by_id = {c["id"]: c for c in doc.get("checks", [])}
+    lines, listed, changed, not_failing = _rewrite(path.read_text().splitlines(), by_id)
+    drafts = [c for c in sorted(by_id.values(), key=lambda c: c["id"])
+              if c.get("outcome") == FAILED and c["id"] not in listed]
+    target = str(doc.get("target", {}).get("name", "the target"))
+    if drafts:
+        lines += ["", "# --- drafted by `cognito-conformance baseline --update`: review ---", ""]
+        for check in drafts:
+            lines += _table(check, _reason(check, target))
+    path.write_text("\n".join(lines).rstrip("\n") + "\n")
+    unstable = [c["id"] for c in by_id.values() if c.get("unstable")]
+    return (f"{path}: {changed} signatures set or changed, {len(drafts)} entries drafted; "
+            f"listed but not failing (stale or not run): {not_failing or 'none'}; "
+            f"signature differs between the runs: {unstable or 'none'}")
+
+
+def _rewrite(source: list[str], by_id: dict[str, dict[str, Any]]
+             ) -> tuple[list[str], set[str], int, list[str]]:
+    """Walk the file entry by entry; an entry with a new signature gets it right after its
+    `evidence` line (an old `signature` line is dropped), any other line stays as it was."""
+    out: list[str] = []
+    listed: set[str] = set()
+    not_failing: list[str] = []
+    changed = 0
+    new: str | None = None
+    for line in source:
+        match = HEADER.match(line)
+        if match:
+            listed.add(match.group("id"))
+            new = _signature_line(by_id.get(match.group("id")))
+            if new is None:
+                not_failing.append(match.group("id"))
+            changed += new is not None
+        elif new is not None and line.startswith("signature"):
+            continue
+        out.append(line)
+        if new is not None and line.startswith("evidence"):
+            out.append(new)
+    return out, listed, changed, not_failing
+
+
+def _signature_line(check: dict[str, Any] | None) -> str | None:
+    if check is None or check.get("outcome") not in FAILING or not check.get("signature"):
+        return None
+    return "signature = [" + ", ".join(_quote(s) for s in check["signature"]) + "]"
