@@ -152,7 +152,12 @@ def cc_session(pytestconfig: pytest.Config, cc_config: RunConfig,
 
 
 def target_info(target: Target) -> dict[str, Any]:
-    return {"name": target.name, "version": target.version(), "endpoint": target.endpoint}
+    """results.json's `target`: with `capabilities` (declared, confirmed, refuted with the
+    probe's reason), from the target's own report, so it holds in pytest-xdist workers."""
+    from conformance.targets.probe import report_of
+
+    return {"name": target.name, "version": target.version(), "endpoint": target.endpoint,
+            "capabilities": report_of(target).results_json()}
 
 
 def report_result(result: CheckResult, target: Target, record: Any) -> None:

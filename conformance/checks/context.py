@@ -3,6 +3,12 @@
 Ctx records every exchange a check makes (the evidence in the report, the reproduction of
 the last one), creates unique usernames and policy-valid passwords, and offers the few
 compound steps many checks share (sign up a user, read its status). Checks stay ~10 lines.
+
+The code oracle: a step that needs a code the session cannot get raises CapabilityMissing,
+and the results layer decides (`unsupported` when the target never claimed an oracle,
+`failed` when it claimed one and the start-up probe refuted it). An oracle the target
+claims that names no code for a user is the oracle's failure (OracleGaveNoCode), never a
+quiet `unsupported`: otherwise a broken oracle would hide every code check's regression.
 """
 
 from __future__ import annotations
@@ -11,11 +17,40 @@ import secrets
 from dataclasses import dataclass, field
 from typing import Any
 
-from conformance.checks.registry import SetupError, Unsupported
+from conformance.checks.registry import Failure, SetupError, Unsupported
 from conformance.exchange import Exchange, remember
 from conformance.provision import AppClient, Provisioner
 from conformance.targets.base import Target
+from conformance.targets.probe import report_of
 from conformance.wire import Caller
+
+CODE_ORACLE = "code-oracle"
+
+
+class CapabilityMissing(Unsupported):
+    """A step needs a capability the session lacks; the results layer (runner.py,
+    `missing_capability`) decides whether that is `unsupported` or `failed`."""
+
+    def __init__(self, capability: str) -> None:
+        super().__init__(f"target lacks {capability}")
+        self.capability = capability
+
+
+class OracleGaveNoCode(Failure, Unsupported):
+    """The target claims a code oracle and it named no code for a user it should know.
+
+    A Failure (the check fails, signature `code-oracle=no code`). Also an Unsupported, for
+    the one caller that may skip a step instead: the state machine, whose model can hold a
+    user the target (tolerably, by a listed deviation) never created.
+    """
+
+    def __init__(self, pool_id: str, username: str) -> None:
+        super().__init__(f"the target's code oracle named no confirmation code for "
+                         f"{username}, a user it should have sent one to",
+                         expected={CODE_ORACLE: "the code sent to the user"},
+                         observed={CODE_ORACLE: None, "pool_id": pool_id,
+                                   "username": username},
+                         aspects={CODE_ORACLE: "no code"})
 
 
 @dataclass
@@ -58,12 +93,16 @@ class Ctx:
         return f"{secrets.token_hex(4)}@example.com"
 
     def code(self, pool_id: str, username: str) -> str:
-        if "code-oracle" not in self.capabilities:
-            raise Unsupported("target has no code oracle")
+        """The code the target sent `username`: CapabilityMissing without a usable oracle,
+        OracleGaveNoCode when the claimed oracle has none (Unsupported if only tried)."""
+        if CODE_ORACLE not in self.capabilities:
+            raise CapabilityMissing(CODE_ORACLE)
         value = self.target.confirmation_code(pool_id, username)
-        if not value:
-            raise Unsupported(f"target revealed no confirmation code for {username}")
-        return value
+        if value:
+            return value
+        if CODE_ORACLE in report_of(self.target).declared:
+            raise OracleGaveNoCode(pool_id, username)
+        raise Unsupported(f"target revealed no confirmation code for {username}")
 
     # -- compound steps --------------------------------------------------------------------
     def signup_body(self, client: AppClient, username: str, password: str | None,

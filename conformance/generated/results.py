@@ -38,6 +38,16 @@ def unsupported(operation: str, check: GeneratedCheck, why: str) -> CheckResult:
     return _with(_base(operation, check, 0.0), UNSUPPORTED, why, Tally())
 
 
+def lacking(operation: str, check: GeneratedCheck, verdict: Any) -> CheckResult:
+    """The pair's result when its run cannot happen for a missing capability: the results
+    layer's verdict (runner.missing_capability: unsupported, or failed for a refuted
+    declared capability, with its signature) as this pair's CheckResult."""
+    result = _with(_base(operation, check, 0.0), verdict.outcome, verdict.message, Tally(),
+                   dict(verdict.observed))
+    result.signature = verdict.signature
+    return result
+
+
 def errored(operation: str, check: GeneratedCheck, why: str) -> CheckResult:
     return _with(_base(operation, check, 0.0), ERROR, why, Tally())
 

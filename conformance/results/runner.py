@@ -1,8 +1,14 @@
 """Runs one check against the target and turns whatever happened into a CheckResult.
 
-The only place that maps exceptions to outcomes: Failure -> failed, Unsupported (or a
-missing capability) -> unsupported, SetupError / TargetUnreachable / anything else -> error.
-Messages and evidence pass through the masking layer before they leave this module.
+The only place that maps exceptions to outcomes: Failure -> failed, Unsupported -> unsupported,
+SetupError / TargetUnreachable / anything else -> error. Messages and evidence pass through
+the masking layer before they leave this module.
+
+A missing capability is decided here too, once (`missing_capability`), for the hand-written
+checks and the generated pairs alike: `unsupported` when the target never claimed it,
+`failed` when it claimed it and the start-up probe refuted it (the probe's reason in the
+message, its exchange in `observed`, signature `capability=<name> refuted`). Otherwise a
+target whose declared admin calls broke would read as "unsupported" and score better.
 """
 
 from __future__ import annotations
@@ -10,16 +16,17 @@ from __future__ import annotations
 import time
 import traceback
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Mapping
 
 from conformance import signature
-from conformance.checks.context import Ctx
+from conformance.checks.context import CapabilityMissing, Ctx
 from conformance.checks.registry import Check, Failure, SetupError, Unsupported
 from conformance.exchange import mask, scrub
 from conformance.provision import PREFIX_KEY, ProvisionError, Provisioner
 from conformance.results.expectations import Expectation, apply
 from conformance.results.outcome import ERROR, FAILED, PASSED, UNSUPPORTED, CheckResult
 from conformance.targets.base import Target
+from conformance.targets.probe import Refutation, report_of
 from conformance.wire import Caller, TargetUnreachable
 
 
@@ -32,6 +39,8 @@ class CheckSession:
     capabilities: frozenset[str]
     observations: list[dict[str, Any]] = field(default_factory=list)
     config: Any = None  # the RunConfig (seed, profile) checks such as the state machine read
+    # Declared capabilities the start-up probe refuted: checks needing them fail.
+    refuted: Mapping[str, Refutation] = field(default_factory=dict)
 
     def context(self) -> Ctx:
         return Ctx(self.caller, self.provisioner, self.target, self.capabilities,
@@ -54,15 +63,24 @@ class CheckSession:
             return result
         return apply(result, self.expectations)
 
+    def capability_verdict(self, requires: frozenset[str],
+                           observation: bool = False) -> "Verdict | None":
+        """None when the session has every capability in `requires`, else the verdict."""
+        return missing_capability(requires, self.capabilities, self.refuted, observation)
+
     def _execute(self, check: Check, ctx: Ctx) -> "Verdict":
-        missing = check.requires - self.capabilities
-        if missing:
-            return Verdict(UNSUPPORTED, f"target lacks {', '.join(sorted(missing))}")
+        lacking = self.capability_verdict(check.requires, check.is_observation)
+        if lacking is not None:
+            return lacking
         try:
             value = check.func(ctx)
         except Failure as failure:
             return Verdict(FAILED, failure.message, failure.expected or {},
                            failure.observed or {}, signature=signature_of(failure, ctx))
+        except CapabilityMissing as exc:  # a step (ctx.code) found a capability missing
+            return self.capability_verdict(frozenset({exc.capability}),
+                                           check.is_observation) or \
+                Verdict(UNSUPPORTED, str(exc))
         except Unsupported as exc:
             return Verdict(UNSUPPORTED, str(exc))
         except TargetUnreachable as exc:
@@ -86,6 +104,37 @@ class Verdict:
     observed: Any = field(default_factory=dict)
     unreachable: bool = False
     signature: list[str] | None = None
+
+
+def missing_capability(requires: frozenset[str], usable: frozenset[str],
+                       refuted: Mapping[str, Refutation],
+                       observation: bool = False) -> Verdict | None:
+    """THE decision for a check needing capabilities the session lacks (None: it lacks none).
+
+    A lacking capability the target declared and the probe refuted -> failed, naming it with
+    the probe's evidence; only capabilities the target never claimed -> unsupported. An
+    observation never fails: a refuted capability makes it `error` (none could be made)."""
+    lacking = sorted(requires - usable)
+    if not lacking:
+        return None
+    broken = {cap: refuted[cap] for cap in lacking if cap in refuted}
+    if not broken:
+        return Verdict(UNSUPPORTED, f"target lacks {', '.join(lacking)}")
+    message = "; ".join(f"target declares {cap} but the start-up probe refuted it: "
+                        f"{why.reason}" for cap, why in broken.items())
+    return Verdict(ERROR if observation else FAILED, message,
+                   expected={"capabilities": {cap: "works, as the target declares"
+                                              for cap in broken}},
+                   observed={"refuted": {cap: {"reason": why.reason, "probe": dict(why.observed)}
+                                         for cap, why in broken.items()}},
+                   signature=refuted_signature(broken))
+
+
+def refuted_signature(refuted: Mapping[str, Refutation]) -> list[str]:
+    """`capability=<name> refuted`, one per refuted capability (no exchange: the check sent
+    nothing; how the probe was answered is in `observed`)."""
+    return sorted(aspect for cap in refuted for aspect in
+                  signature.build({"capability": f"{cap} refuted"}, with_exchange=False))
 
 
 def signature_of(failure: Failure, ctx: Ctx) -> list[str]:
@@ -112,7 +161,8 @@ def build_session(target: Target, config: Any, expectations: dict[str, Expectati
     return CheckSession(target=target, caller=caller, provisioner=_provisioner(caller, config),
                         expectations=expectations,
                         capabilities=capabilities if capabilities is not None
-                        else frozenset(target.capabilities), config=config)
+                        else frozenset(target.capabilities), config=config,
+                        refuted=report_of(target).refuted)
 
 
 def _remember_credentials(*values: str | None) -> None:

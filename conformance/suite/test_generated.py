@@ -81,9 +81,9 @@ def _result(operation: str, check: GeneratedCheck, session: CheckSession,
             lazy: _Lazy) -> CheckResult:
     from conformance.generated import results
 
-    missing = REQUIRES - session.capabilities
-    if missing:
-        return results.unsupported(operation, check, f"target lacks {', '.join(sorted(missing))}")
+    verdict = session.capability_verdict(REQUIRES)  # unsupported, or failed when refuted
+    if verdict is not None:
+        return results.lacking(operation, check, verdict)
     run = lazy.get()
     if run is None:
         return results.errored(operation, check, lazy.error or "no generated run")

@@ -9,8 +9,11 @@ so a concurrent run in the same account keeps its pools, and whatever cannot be 
 reports/aws/leaks.json plus one stderr line (`cognito-conformance cleanup` sweeps later).
 
 No code oracle (real codes go to real mailboxes) and no reset (an account is not ours to
-wipe). `--endpoint` overrides the regional URL: for FIPS/VPC endpoints, and for the
-self-tests, which use moto standing in for AWS. The suite's CI never calls AWS.
+wipe). `admin` and `create-pool` are declared, not tentative: AWS has them, so a probe that
+refutes them (usually credentials without the IAM permissions) fails the checks that need
+them, loudly, instead of shrinking the run to what the credentials allow. `--endpoint`
+overrides the regional URL: for FIPS/VPC endpoints, and for the self-tests, which use moto
+standing in for AWS. The suite's CI never calls AWS.
 """
 
 from __future__ import annotations

@@ -3,8 +3,11 @@
 A target is something that answers the cognito-idp API: an emulator the suite starts and
 stops itself, or a running endpoint it attaches to (`--endpoint`). It declares
 capabilities (what checks may rely on) and, where it can, a code oracle that reveals the
-confirmation code it sent. A check that needs a capability the target lacks is
-`unsupported`, never faked.
+confirmation code it sent. A check that needs a capability the target does not claim is
+`unsupported`, never faked; a capability it claims but the start-up probe refutes fails the
+checks that need it (conformance/targets/probe.py). A target may also list
+`tentative_capabilities`: ones it only tries (part of `capabilities`, never claimed), for
+which a refutation means `unsupported` again.
 """
 
 from __future__ import annotations
@@ -24,6 +27,12 @@ CAPABILITIES = {
     "admin": "IAM-signed admin operations (AdminGetUser, AdminConfirmSignUp...) work",
     "create-pool": "pools and clients can be created through the API",
 }
+
+
+def declared_capabilities(target: object) -> frozenset[str]:
+    """What the target claims: its capabilities minus those it only tries."""
+    tried = frozenset(getattr(target, "capabilities", frozenset()))
+    return tried - frozenset(getattr(target, "tentative_capabilities", frozenset()))
 
 
 class TargetStartError(RuntimeError):

@@ -3,6 +3,10 @@
 moto 5.2 serves cognito-idp without checking SigV4 and does not check confirmation codes:
 every code is accepted. Its code oracle therefore returns a fixed code, and the checks that
 need a wrong code to be rejected show moto's behaviour honestly (see expectations/moto.toml).
+
+Its declared capabilities are confirmed by the start-up probe like every target's (one
+throw-away pool, a few milliseconds): moto behind a proxy, or a moto version whose admin
+calls break, must fail the checks that need them, not quietly skip them.
 """
 
 from __future__ import annotations
@@ -14,12 +18,13 @@ import requests
 
 from conformance.config import RunConfig
 from conformance.targets.base import StartedServer, TargetStartError
+from conformance.targets.probe import ProbedCapabilities
 
 FIXED_CODE = "123456"
 STARTED_KEY = "moto_started_by_suite"
 
 
-class MotoTarget(StartedServer):
+class MotoTarget(StartedServer, ProbedCapabilities):
     name: ClassVar[str] = "moto"
     capabilities = frozenset({"code-oracle", "reset", "admin", "create-pool"})
 
@@ -27,6 +32,7 @@ class MotoTarget(StartedServer):
         self.config = config
         self._server = None
         self._endpoint = config.endpoint
+        self.adopt_attached_capabilities(config)
 
     def start(self) -> None:
         if self._endpoint:
@@ -59,8 +65,10 @@ class MotoTarget(StartedServer):
         return moto.__version__ if ours else f"{moto.__version__}?"
 
     def attach_info(self) -> dict[str, str]:
-        """Carried to pytest-xdist workers: they attach to the server this process started."""
-        return {STARTED_KEY: "1"} if self._server is not None else {}
+        """Carried to pytest-xdist workers: they attach to the server this process started,
+        with the capabilities its probe confirmed."""
+        started = {STARTED_KEY: "1"} if self._server is not None else {}
+        return {**started, **self.capabilities_info()}
 
     def confirmation_code(self, pool_id: str, username: str) -> str | None:
         return FIXED_CODE

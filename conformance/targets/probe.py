@@ -2,14 +2,29 @@
 
 One cheap signed call (ListUserPools, MaxResults=1). No answer -> TargetStartError (exit 3,
 one line). An answer that is not JSON means the endpoint is not a cognito-idp server.
-Targets may declare `probe_capabilities(caller)` to confirm declared capabilities with a
-cheap call; checks then see only what the probe confirmed.
+Targets may declare `probe_capabilities(caller)` to confirm their capabilities with a
+throw-away pool; checks then see only what the probe confirmed.
+
+Why the probe keeps a report and not just a set: a capability the target DECLARES but the
+probe REFUTES is the target's failure, not a gap in the suite. If it only vanished from the
+set, every check needing it would read `unsupported` and a target whose AdminGetUser broke
+would look better (unsupported checks leave the score) instead of red. So the probe records
+what was declared, what it confirmed and, for each refutation, the reason and the exchange
+that showed it (CapabilityReport); the results layer fails the dependent checks with that
+evidence, and results.json lists the report under `target.capabilities`. `unsupported` stays
+for what the target never claimed, including the `tentative_capabilities` a target only
+tries (the `url` target: any server, so admin/create-pool are hoped for, not promised).
 """
 
 from __future__ import annotations
 
+import json
+from dataclasses import dataclass, field
+from typing import Any, Mapping
+
 from conformance.config import RunConfig
-from conformance.targets.base import Target, TargetStartError
+from conformance.exchange import Exchange
+from conformance.targets.base import Target, TargetStartError, declared_capabilities
 from conformance.wire import AwsCredentials, Caller, TargetUnreachable
 
 PROBE_TIMEOUT_S = 5.0
@@ -40,31 +55,125 @@ def _short(exc: Exception) -> str:
     return text[:160]
 
 
-# -- capability probes a target may call from its probe_capabilities(caller) ----------------
+# -- what the probe found -------------------------------------------------------------------
+@dataclass(frozen=True)
+class Refutation:
+    """Why the probe holds a capability not to work: one line, and the exchange that showed it
+    (its masked summary; empty when no single answer did)."""
+
+    reason: str
+    observed: Mapping[str, Any] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"reason": self.reason, "observed": dict(self.observed)}
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> "Refutation":
+        return cls(str(data.get("reason", "")), dict(data.get("observed") or {}))
+
+
+@dataclass(frozen=True)
+class CapabilityReport:
+    """What a target declared and what the start-up probe made of it.
+
+    `refuted`: declared, shown not to work -> checks needing it fail (the target's fault).
+    `unconfirmed`: only tried (tentative), not seen to work -> checks needing it are
+    unsupported. `probed` is False when no probe ran (plain pytest, or a target without
+    `probe_capabilities`): then nothing is confirmed or refuted, the declared set is used.
+    """
+
+    declared: frozenset[str]
+    confirmed: frozenset[str]
+    refuted: Mapping[str, Refutation] = field(default_factory=dict)
+    unconfirmed: Mapping[str, Refutation] = field(default_factory=dict)
+    probed: bool = True
+
+    @classmethod
+    def judged(cls, declared: frozenset[str], tried: frozenset[str],
+               failed: Mapping[str, Refutation]) -> "CapabilityReport":
+        """Split the probe's failures: a declared capability is refuted, a tentative one
+        merely unconfirmed."""
+        return cls(declared=declared, confirmed=tried - frozenset(failed),
+                   refuted={c: r for c, r in sorted(failed.items()) if c in declared},
+                   unconfirmed={c: r for c, r in sorted(failed.items()) if c not in declared})
+
+    def results_json(self) -> dict[str, Any]:
+        """The `target.capabilities` object of results.json (reasons only; the exchanges go
+        to the `observed` of each check the refutation fails)."""
+        return {"declared": sorted(self.declared), "confirmed": sorted(self.confirmed),
+                "refuted": {c: r.reason for c, r in self.refuted.items()},
+                "unconfirmed": {c: r.reason for c, r in self.unconfirmed.items()},
+                "probed": self.probed}
+
+    def attach_json(self) -> str:
+        """What workers need besides the confirmed set (CAPS_KEY): declared and reasons."""
+        return json.dumps({"declared": sorted(self.declared),
+                           "refuted": {c: r.to_json() for c, r in self.refuted.items()},
+                           "unconfirmed": {c: r.to_json() for c, r in self.unconfirmed.items()}})
+
+    @classmethod
+    def attached(cls, declared: frozenset[str], confirmed: frozenset[str],
+                 value: str | None) -> "CapabilityReport":
+        """A worker's copy: the controller's report (`attach_json`) with the confirmed set.
+
+        A declared capability missing from `confirmed` without a recorded reason is still
+        refuted (reason: not confirmed), so it can never turn into a quiet `unsupported`."""
+        data = json.loads(value) if value else {}
+        declared = frozenset(data.get("declared", declared))
+        refuted = {c: Refutation.from_json(r) for c, r in data.get("refuted", {}).items()}
+        for cap in sorted(declared - confirmed - set(refuted)):
+            refuted[cap] = Refutation("not confirmed by the start-up probe")
+        unconfirmed = {c: Refutation.from_json(r)
+                       for c, r in data.get("unconfirmed", {}).items()}
+        return cls(declared, confirmed, dict(sorted(refuted.items())), unconfirmed)
+
+
+def unprobed(target: Target) -> CapabilityReport:
+    """No probe ran: the declared set is what checks use, and nothing is claimed about it."""
+    return CapabilityReport(declared=declared_capabilities(target), confirmed=frozenset(),
+                            probed=False)
+
+
+def report_of(target: Target) -> CapabilityReport:
+    """The target's probe report, or an unprobed one (nothing confirmed, nothing refuted)."""
+    get = getattr(target, "capability_report", None)
+    return get() if callable(get) else unprobed(target)
+
+
+# -- the capability probe a target may call from its probe_capabilities(caller) -------------
 PROBE_PASSWORD = "Probe-Pw-9x!"
+PROBED = ("create-pool", "admin", "code-oracle")  # `reset` is the target's own call: kept
+
+
+def probe_report(target: Target, caller: Caller) -> CapabilityReport:
+    """Try the target's capabilities on a throw-away pool and judge what failed.
+
+    One pool + client under a fresh run prefix, one SignUp, then: create-pool (it worked),
+    admin (AdminGetUser answers 200), code-oracle (the oracle names a code for the user).
+    The pool is deleted again.
+    """
+    tried = frozenset(target.capabilities)
+    return CapabilityReport.judged(declared_capabilities(target), tried,
+                                   _failures(target, caller, tried))
 
 
 def confirmed_capabilities(target: Target, caller: Caller) -> frozenset[str]:
-    """Declared capabilities minus those a throw-away pool shows not to work.
+    """The capabilities checks may use: those tried minus those the probe saw fail."""
+    return probe_report(target, caller).confirmed
 
-    One pool + client under the run prefix, one SignUp, then: create-pool (it worked),
-    admin (AdminGetUser answers 200), code-oracle (the oracle names a code for the user).
-    The pool is deleted again; `reset` is kept as declared (it is the target's own call).
-    """
+
+def _failures(target: Target, caller: Caller, tried: frozenset[str]) -> dict[str, Refutation]:
     from conformance.provision import Provisioner, ProvisionError
 
-    declared = frozenset(target.capabilities)
     provisioner = Provisioner(caller)
-    pool_kind = "main" if "code-oracle" in declared else "plain"  # no mail unless needed
+    pool_kind = "main" if "code-oracle" in tried else "plain"  # no mail unless needed
     try:
-        client = provisioner.client(pool_kind, "public")
-    except ProvisionError:
-        return declared - {"create-pool", "admin", "code-oracle"}
-    except TargetUnreachable as exc:
-        raise TargetStartError(f"probe: {target.endpoint} stopped answering "
-                               f"({_short(exc)})") from exc
-    try:
-        return declared - _missing_after_signup(target, caller, client, provisioner.prefix)
+        try:
+            client = provisioner.client(pool_kind, "public")
+        except ProvisionError as exc:
+            why = Refutation(f"the probe could not create its pool and client: {exc}")
+            return {c: why for c in PROBED if c in tried}
+        return _failures_after_signup(target, caller, client, provisioner.prefix, tried)
     except TargetUnreachable as exc:
         raise TargetStartError(f"probe: {target.endpoint} stopped answering "
                                f"({_short(exc)})") from exc
@@ -72,49 +181,69 @@ def confirmed_capabilities(target: Target, caller: Caller) -> frozenset[str]:
         provisioner.cleanup()
 
 
-def _missing_after_signup(target: Target, caller: Caller, client: object,
-                          prefix: str) -> set[str]:
-    pool_id, client_id = client.pool_id, client.client_id
-    username = f"{prefix}-probe"
-    signup = caller.call("SignUp", {"ClientId": client_id, "Username": username,
+def _failures_after_signup(target: Target, caller: Caller, client: Any, prefix: str,
+                           tried: frozenset[str]) -> dict[str, Refutation]:
+    pool_id, username = client.pool_id, f"{prefix}-probe"
+    signup = caller.call("SignUp", {"ClientId": client.client_id, "Username": username,
                                     "Password": PROBE_PASSWORD, "UserAttributes": [
                                         {"Name": "email", "Value": "probe@example.com"}]})
     if signup.status != 200:
-        return {"admin", "code-oracle"}
-    missing = set()
-    admin = caller.call("AdminGetUser", {"UserPoolId": pool_id, "Username": username})
-    if admin.status != 200:
-        missing.add("admin")
-    if "code-oracle" in target.capabilities and \
-            not target.confirmation_code(pool_id, username):
-        missing.add("code-oracle")
-    return missing
+        why = _refuted_by(signup, "not testable: the probe's SignUp answered")
+        return {c: why for c in ("admin", "code-oracle") if c in tried}
+    failed = {}
+    if "admin" in tried:
+        admin = caller.call("AdminGetUser", {"UserPoolId": pool_id, "Username": username})
+        if admin.status != 200:
+            failed["admin"] = _refuted_by(admin, "AdminGetUser answered")
+    if "code-oracle" in tried and not target.confirmation_code(pool_id, username):
+        failed["code-oracle"] = Refutation(
+            "the code oracle named no confirmation code for the probe's new user",
+            {"operation": "SignUp", "status": signup.status, "oracle": None})
+    return failed
+
+
+def _refuted_by(exchange: Exchange, what: str) -> Refutation:
+    """`AdminGetUser answered 500 InternalErrorException`, with the exchange's summary."""
+    kind = exchange.error_type or "(no __type)"
+    return Refutation(f"{what} {exchange.status} {kind}",
+                      {"operation": exchange.operation, **exchange.summary()})
 
 
 CAPS_KEY = "confirmed_capabilities"
+REPORT_KEY = "capability_report"
 
 
 class ProbedCapabilities:
-    """Mixin for targets: probe-confirmed capabilities also hold in pytest-xdist workers.
+    """Mixin for targets: the probe's report is kept, and also holds in pytest-xdist workers.
 
     Workers rebuild the target from RunConfig (endpoint + `extra`), so the controller's
-    probe result travels in `attach_info()` and a worker adopts it instead of the declared
-    set: a capability the probe refuted stays refuted everywhere.
+    probe result travels in `attach_info()` (`capabilities_info()`: the confirmed set and
+    the report) and a worker adopts it instead of the declared set: a capability the probe
+    refuted stays refuted everywhere, with its reason.
     """
 
     capabilities: frozenset[str]
-    _confirmed: frozenset[str] | None = None
+    tentative_capabilities: frozenset[str] = frozenset()
+    _report: CapabilityReport | None = None
 
     def probe_capabilities(self, caller: Caller) -> frozenset[str]:
-        self._confirmed = confirmed_capabilities(self, caller)  # type: ignore[arg-type]
-        return self._confirmed
+        self._report = probe_report(self, caller)  # type: ignore[arg-type]
+        return self._report.confirmed
+
+    def capability_report(self) -> CapabilityReport:
+        return self._report or unprobed(self)  # type: ignore[arg-type]
 
     def capabilities_info(self) -> dict[str, str]:
-        if self._confirmed is None:
+        if self._report is None or not self._report.probed:
             return {}
-        return {CAPS_KEY: ",".join(sorted(self._confirmed))}
+        return {CAPS_KEY: ",".join(sorted(self._report.confirmed)),
+                REPORT_KEY: self._report.attach_json()}
 
     def adopt_attached_capabilities(self, config: RunConfig) -> None:
         value = config.extra.get(CAPS_KEY)
         if config.endpoint and value is not None:
-            self.capabilities = frozenset(c for c in value.split(",") if c)
+            confirmed = frozenset(c for c in value.split(",") if c)
+            self._report = CapabilityReport.attached(
+                declared_capabilities(self), confirmed,  # type: ignore[arg-type]
+                config.extra.get(REPORT_KEY))
+            self.capabilities = confirmed

@@ -3,7 +3,10 @@
 The suite knows nothing about the server, so it promises little: no reset (state is not
 ours), no code oracle unless `--code-command` names a shell command that prints the code
 (`{pool_id}` and `{username}` are filled in, shell-quoted), and `admin`/`create-pool` only
-once the start-up probe has seen them work. Credentials come from the AWS_* variables.
+once the start-up probe has seen them work: they are tentative (tried, not claimed), so a
+server without them gets `unsupported` for the checks that need them. A `--code-command`
+is a claim: an oracle that names no code fails the checks that need it. Credentials come
+from the AWS_* variables.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ CODE_COMMAND_TIMEOUT_S = 15.0
 
 class UrlTarget(ProbedCapabilities):
     name: ClassVar[str] = "url"
+    tentative_capabilities = frozenset({"admin", "create-pool"})
 
     def __init__(self, config: RunConfig) -> None:
         if not config.endpoint:
