@@ -128,10 +128,16 @@ def apply(result: CheckResult, expectations: dict[str, Expectation]) -> CheckRes
         if entry.matches(result):
             result.outcome = EXPECTED_FAILURE
         else:
-            result.message = (f"changed failure: was {render(list(entry.signature))}, now "
-                              f"{render(result.signature)}: {result.message}")
+            result.message = f"changed failure: {_change(entry, result)}: {result.message}"
     elif result.outcome == PASSED:
         result.outcome = UNEXPECTED_PASS
         result.message = (f"listed as a known deviation ({entry.reason}) but passed: "
                           "remove the stale entry from the expectations file")
     return result
+
+
+def _change(entry: Expectation, result: CheckResult) -> str:
+    if result.category == GENERATED_CATEGORY:
+        new = sorted(set(result.signature or []) - set(entry.signature))
+        return f"new failure kind(s) {', '.join(new)} (recorded: {render(list(entry.signature))})"
+    return f"was {render(list(entry.signature))}, now {render(result.signature)}"
