@@ -83,7 +83,8 @@ def test_removing_one_deviation_turns_the_run_red(tmp_path: Path,
     kept = {i: v for i, v in entries.items() if i != removed}
     (expectations_copy / "moto.toml").write_text("".join(
         f'["{i}"]\nreason = {json.dumps(v["reason"])}\n'
-        f'evidence = {json.dumps(v["evidence"])}\n\n' for i, v in kept.items()))
+        f'evidence = {json.dumps(v["evidence"])}\n'
+        f'signature = {json.dumps(v["signature"])}\n\n' for i, v in kept.items()))
     assert removed in text
     proc = run_cli("run", "--report-dir", str(tmp_path), "-k", removed, *FAST,
                    env={"CC_EXPECTATIONS_DIR": str(expectations_copy)})

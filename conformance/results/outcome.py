@@ -1,9 +1,9 @@
 """Outcome per check and the run summary: the vocabulary of every report.
 
-Outcomes (DESIGN.md): passed, failed, expected-failure (failed and listed in the target's
-expectations), unexpected-pass (listed but passed: the entry is stale), unsupported (the
-target lacks a capability), error (the harness or the target broke). Observations are kept
-apart: they never pass or fail.
+Outcomes (DESIGN.md): passed, failed, expected-failure (failed the way the target's
+expectations record it), unexpected-pass (listed but passed: the entry is stale), unsupported
+(the target does not claim a capability the check needs), error (the harness or the target
+broke). Observations are kept apart: they never pass or fail.
 """
 
 from __future__ import annotations
