@@ -53,6 +53,8 @@ class Fault:
     when_type: str | None = None            # only responses whose __type is this ("" = success)
     when: Callable[[dict[str, Any]], bool] | None = None   # predicate on the request body
     times: int | None = None                # apply at most this many times
+    fired: int = 0                          # how often it rewrote a response (self-tests
+    # assert it did: a fault that never fires proves nothing)
 
     def applies(self, operation: str, request: dict[str, Any], response: Response) -> bool:
         if self.operation and operation != self.operation:
@@ -178,6 +180,7 @@ class FaultProxy:
         for fault in list(self.faults):
             if fault.applies(operation, request if isinstance(request, dict) else {}, resp):
                 fault.mutate(resp, request)
+                fault.fired += 1
                 self.hits += 1
                 if fault.times is not None:
                     fault.times -= 1

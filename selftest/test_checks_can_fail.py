@@ -1,4 +1,4 @@
-"""Every check can fail: it fails on a faulty target and passes on a correct response."""
+"""Every check can fail: it passes on an AWS-like response and fails once one fault fires."""
 
 from __future__ import annotations
 
@@ -20,12 +20,16 @@ def test_every_check_has_a_fault_case() -> None:
 
 
 @pytest.mark.parametrize("check_id", sorted(CASES))
-def test_check_fails_on_faulty_target(check_id: str, run_check: RunCheck) -> None:
-    result = run_check(check_id, CASES[check_id].broken)
-    assert result.outcome == "failed", (result.outcome, result.message)
-
-
-@pytest.mark.parametrize("check_id", sorted(CASES))
-def test_check_passes_on_correct_response(check_id: str, run_check: RunCheck) -> None:
-    result = run_check(check_id, CASES[check_id].fixed)
-    assert result.outcome == "passed", (result.outcome, result.message)
+def test_fault_fires_and_flips_the_verdict(check_id: str, run_check: RunCheck) -> None:
+    """`fixed` alone makes moto AWS-like: the check passes. `fixed + broken` is that same
+    AWS-like target with one fault: a broken fault must really rewrite a response, and the
+    verdict must flip to failed. So a fault that changes nothing (moto already failing the
+    same way, a fault matching no response) cannot pass for proof."""
+    case = CASES[check_id]
+    passed = run_check(check_id, case.fixed)
+    assert passed.outcome == "passed", ("fixed only", passed.outcome, passed.message)
+    before = [f.fired for f in case.broken]
+    failed = run_check(check_id, [*case.fixed, *case.broken])
+    fired = [f.fired - b for f, b in zip(case.broken, before)]
+    assert any(fired), f"no broken fault of {check_id} rewrote a response: it proves nothing"
+    assert failed.outcome == "failed", ("fixed + broken", failed.outcome, failed.message)

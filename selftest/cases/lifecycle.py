@@ -198,7 +198,10 @@ CASES: dict[str, Case] = {
                                               operation="ConfirmSignUp",
                                               when_type="CodeMismatchException")],
         fixed=[WRONG_CODE_REJECTED]),
-    "state.confirm.wrong-code.unchanged": Case(broken=[WRONG_CODE_REJECTED], fixed=aws_like()),
+    "state.confirm.wrong-code.unchanged": Case(
+        broken=[fp.Fault(fp.member("UserStatus", "CONFIRMED"), operation="AdminGetUser",
+                         when_type="")],
+        fixed=aws_like()),
     "state.confirm.already-confirmed.status": Case(
         broken=[on_repeat("ConfirmSignUp", aws("lifecycle.confirm.wrong-code"))],
         fixed=[on_repeat("ConfirmSignUp", aws("lifecycle.confirm.already-confirmed"))]),
