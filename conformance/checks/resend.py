@@ -11,7 +11,9 @@ from typing import Any
 
 from conformance.checks.assertions import expect_equal, expect_error, expect_ok
 from conformance.checks.context import Ctx
-from conformance.checks.lifecycle import NewUser, ORACLE, absent_user, confirmed, signed_up
+from conformance.checks.lifecycle import (
+    NewUser, ORACLE, absent_user, confirm, confirmed, right_code, signed_up,
+)
 from conformance.checks.registry import check, observation
 from conformance.exchange import Exchange
 from conformance.spec.facts import fact
@@ -94,3 +96,16 @@ def observe_resend_unknown_enabled(ctx: Ctx) -> dict[str, Any]:
     """ENABLED client, missing user: simulated delivery or InvalidParameterException?"""
     ex = resend(ctx, absent_user(ctx, "enabled"))
     return {**ex.summary(), "body": ex.json if ex.status == 200 else None}
+
+
+@observation("state.observe.resend.old-code", "ConfirmSignUp", facts="lifecycle.resend.old-code",
+             requires=ORACLE)
+def observe_resend_old_code(ctx: Ctx) -> dict[str, Any]:
+    """After ResendConfirmationCode, does the code sent before still confirm the user?
+    (EVIDENCE only says the previous code stops working; no capture of the answer.)"""
+    user = signed_up(ctx)
+    old = right_code(ctx, user.username)
+    resent = resend(ctx, user)
+    new = right_code(ctx, user.username)
+    return {**confirm(ctx, user, old).summary(), "resend status": resent.status,
+            "new code differs": new != old}

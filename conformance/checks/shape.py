@@ -132,3 +132,35 @@ def admin_confirm_shape(ctx: Ctx) -> None:
     username = signed_up_user(ctx)
     expect_ok(ctx.call("AdminConfirmSignUp", {"UserPoolId": ctx.pool("plain"),
                                               "Username": username}))
+
+
+# -- ForgotPassword -----------------------------------------------------------------------------
+FORGOT = "shape.forgot.email-destination"
+
+
+def user_with_verified_email(ctx: Ctx) -> tuple[str, str]:
+    """Set-up: a CONFIRMED user whose only delivery attribute is a verified email (created by
+    the admin API, as in the recorded test); returns (username, email)."""
+    username, email, pool_id = ctx.username("forgot"), ctx.email(), ctx.pool()
+    ctx.require_ok(ctx.call("AdminCreateUser", {
+        "UserPoolId": pool_id, "Username": username, "MessageAction": "SUPPRESS",
+        "UserAttributes": [{"Name": "email", "Value": email},
+                           {"Name": "email_verified", "Value": "true"}]}), "AdminCreateUser")
+    ctx.require_ok(ctx.call("AdminSetUserPassword", {
+        "UserPoolId": pool_id, "Username": username, "Password": ctx.password(),
+        "Permanent": True}), "AdminSetUserPassword")
+    return username, email
+
+
+@check("forgotpassword.destination-mask.email", "ForgotPassword", "shape",
+       facts=(FORGOT, "shape.destination-mask.email"), requires=("admin",))
+def forgot_password_destination(ctx: Ctx) -> None:
+    """ForgotPassword for a user with a verified email: the code goes by EMAIL to the
+    masked address (t***@t***)."""
+    username, email = user_with_verified_email(ctx)
+    ex = ctx.call("ForgotPassword", {"ClientId": ctx.client().client_id, "Username": username})
+    details = expect_ok(ex, shape=False).get("CodeDeliveryDetails")
+    data = fact(FORGOT).data
+    expect_equal("CodeDeliveryDetails", details,
+                 {"Destination": mask_email(email), "DeliveryMedium": data["delivery_medium"],
+                  "AttributeName": data["attribute_name"]})

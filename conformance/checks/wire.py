@@ -1,16 +1,19 @@
 """Wire checks: how errors and responses are framed (AWS JSON 1.1 as cognito-idp speaks it).
 
 Most use one cheap, always-erroring request (SignUp to a client id that does not exist) and
-one cheap success (ListUserPools), so they test framing, not business logic.
+one cheap success (ListUserPools), so they test framing, not business logic. Requests that
+are not calls of the protocol at all (no X-Amz-Target, a body that is not JSON) must be
+refused as client errors; what AWS answers exactly is unknown, so only the 4xx is asserted.
 """
 
 from __future__ import annotations
 
 import re
+from typing import Any
 
-from conformance.checks.assertions import expect_error, expect_equal, expect_true
+from conformance.checks.assertions import expect_error, expect_equal, expect_true, judged
 from conformance.checks.context import Ctx
-from conformance.checks.registry import Failure, check
+from conformance.checks.registry import Failure, check, observation
 from conformance.exchange import Exchange
 from conformance.signature import stable
 from conformance.spec.facts import fact
@@ -118,19 +121,49 @@ def client_error_400(ctx: Ctx) -> None:
     expect_equal("HTTP status", _error(ctx).status, 400)
 
 
-@check("wire.empty-success.admin-confirm", "AdminConfirmSignUp", "wire",
-       facts="wire.empty-success", requires=("admin",))
-def empty_success(ctx: Ctx) -> None:
-    """AdminConfirmSignUp (empty output shape) answers 200 with body `{}`."""
+@observation("wire.observe.empty-success.admin-confirm", "AdminConfirmSignUp",
+             facts="wire.empty-success", requires=("admin",))
+def empty_success(ctx: Ctx) -> dict[str, Any]:
+    """AdminConfirmSignUp (empty output shape): is the 200 body exactly `{}`? (inferred)"""
     username, _, _ = ctx.sign_up()
     ex = ctx.call("AdminConfirmSignUp", {"UserPoolId": ctx.pool(), "Username": username})
-    expect_equal("AdminConfirmSignUp response", (ex.status, ex.json), (200, {}))
+    return {**ex.summary(), "body is {}": ex.status == 200 and ex.json == {}}
 
 
 @check("wire.serialization.type-mismatch", "SignUp", "wire",
        facts="wire.serialization.type-mismatch")
 def type_mismatch(ctx: Ctx) -> None:
     """An object where a string is expected (Username) is a 400 SerializationException."""
-    ex = ctx.call("SignUp", {"ClientId": ctx.client().client_id, "Username": {"a": 1},
-                             "Password": ctx.password()})
+    body = ctx.signup_body(ctx.client(), ctx.username(), ctx.password(), {"email": ctx.email()})
+    ex = ctx.call("SignUp", {**body, "Username": {"a": 1}})
     expect_error(ex, "wire.serialization.type-mismatch")
+
+
+# -- requests that are not calls of the protocol ------------------------------------------------
+def expect_client_error(ex: Exchange, what: str) -> None:
+    """A 4xx answer with a body: refused as the client's mistake, nothing more asserted."""
+    if 400 <= ex.status < 500 and ex.body.strip():
+        return
+    answer = f"{ex.status // 100}xx" + (" without a body" if ex.status // 100 == 4 else "")
+    raise Failure(f"{what}: answered HTTP {ex.status} with {len(ex.body)} body bytes; want a "
+                  "4xx error with a body", expected={"status": "4xx", "body": "<non-empty>"},
+                  observed={**ex.summary(), "content-type": ex.headers.get("content-type")},
+                  **judged(ex, {"answer": answer}))
+
+
+@check("wire.missing-target.rejected", "ListUserPools", "wire",
+       facts=("wire.protocol", "wire.missing-target"))
+def missing_target(ctx: Ctx) -> None:
+    """A signed request without X-Amz-Target is refused with a 4xx error (exact answer unknown)."""
+    ex = ctx.call("ListUserPools", {"MaxResults": 1}, target=None)
+    expect_client_error(ex, "a request without X-Amz-Target")
+
+
+@check("wire.malformed-json.rejected", "ListUserPools", "wire",
+       facts=("wire.protocol", "wire.serialization.type-mismatch",
+              "wire.serialization.malformed-json"))
+def malformed_json(ctx: Ctx) -> None:
+    """A body that is not JSON is refused with a 4xx error (exact answer unknown)."""
+    raw = fact("wire.serialization.malformed-json").data["body"].encode()
+    ex = ctx.call("ListUserPools", raw=raw)
+    expect_client_error(ex, "a body that is not valid JSON")

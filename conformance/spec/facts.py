@@ -57,15 +57,41 @@ _MATCHERS = {
 }
 
 
+class UnknownErrorType(LookupError):
+    """An error type specs/status.toml does not list: the suite knows nothing of its status."""
+
+
+class UnjudgedStatus(LookupError):
+    """An error type listed without a wire status: no capture says what AWS sends for it."""
+
+
 @dataclass(frozen=True)
 class StatusTable:
+    """The wire status per error type, only as far as evidence goes.
+
+    `errors` holds the types whose wire status a check may enforce (model shapes and the
+    protocol's own errors); `unjudged` the model shapes listed without one (Smithy tags them
+    401/403 and no AWS capture shows their status). Asking for any other type raises: a
+    silent default would turn a typo or an emulator's invented type into a 400 verdict.
+    """
+
     errors: dict[str, int]
     smithy: dict[str, int]
     client_default: int
     server_default: int
+    unjudged: frozenset[str] = frozenset()
+
+    def judges(self, error: str | None) -> bool:
+        """Is there evidence for the wire status of this error type?"""
+        return error in self.errors
 
     def status_for(self, error: str) -> int:
-        return self.errors.get(error, self.client_default)
+        if error in self.errors:
+            return self.errors[error]
+        if error in self.unjudged:
+            raise UnjudgedStatus(f"{error}: specs/status.toml gives no wire status (no AWS "
+                                 "capture), so no check may judge it")
+        raise UnknownErrorType(f"{error!r} is not an error type specs/status.toml knows")
 
 
 def _fact(fid: str, raw: dict[str, Any]) -> Fact:
@@ -104,9 +130,13 @@ def fact(fid: str) -> Fact:
 @functools.lru_cache(maxsize=1)
 def load_status() -> StatusTable:
     raw = tomllib.loads((specs_dir() / "status.toml").read_text())
-    rows = raw["errors"]
+    rows = {**raw["errors"], **raw.get("protocol", {})}
+    for name, row in rows.items():
+        if row.get("confidence") not in CONFIDENCES:
+            raise ValueError(f"status.toml {name}: confidence must be one of {CONFIDENCES}")
     return StatusTable(
-        errors={k: v["wire"] for k, v in rows.items()},
-        smithy={k: v["smithy"] for k, v in rows.items()},
+        errors={k: v["wire"] for k, v in rows.items() if "wire" in v},
+        smithy={k: v["smithy"] for k, v in rows.items() if "smithy" in v},
         client_default=raw["defaults"]["client"], server_default=raw["defaults"]["server"],
+        unjudged=frozenset(k for k, v in rows.items() if "wire" not in v),
     )

@@ -5,10 +5,12 @@ AWS JSON 1.1 sends every operation as `POST /` with `X-Amz-Target`, which OpenAP
 on, so each operation gets a fake path `/<Operation>` (operationId = the operation); the
 generated-case runner (conformance/generated/) moves the call to `POST /` and sets the header
 (`x-amz-target` on each operation records the value). Schemas come from SchemaBuilder (all
-constraints, `\\p{..}` translated, patterns anchored). Responses: 200 with the output shape,
-and per wire status (specs/status.toml) the errors the operation declares, each a body
-`{"__type", "message"}`; the protocol's own validation errors (SerializationException) are
-added to every operation, as AWS's JSON protocol can answer them for any request.
+constraints, `\\p{..}` and Java's ASCII `\\w \\d \\s` translated, patterns anchored).
+Responses: 200 with the output shape, and per wire status (specs/status.toml) the errors the
+operation declares, each a body `{"__type", "message"}`; errors whose wire status no capture
+shows (status.toml rows without `wire`) are listed under `4XX`, not under a guessed status.
+The protocol's own validation errors (SerializationException) are added to every operation,
+as AWS's JSON protocol can answer them for any request.
 
 `write("openapi")` rewrites specs/openapi/cognito-idp.json; `write("status")` appends rows for
 error shapes missing from specs/status.toml (header comment and existing rows untouched) and
@@ -31,6 +33,7 @@ from conformance.paths import specs_dir
 OPENAPI_FILE = "openapi/cognito-idp.json"
 MEDIA_TYPE = "application/x-amz-json-1.1"
 PROTOCOL_ERRORS = ("SerializationException",)  # AWS JSON protocol errors, not in the model
+UNJUDGED_RESPONSE = "4XX"  # errors whose wire status no capture shows (status.toml, no `wire`)
 _DEFS = "#/$defs/"
 _COMPONENTS = "#/components/schemas/"
 
@@ -98,9 +101,12 @@ def _error_responses(model: Model, op: str) -> dict[str, Any]:
             for code, errors in sorted(by_status.items())}
 
 
-def _wire_status(model: Model, status: Any, error: str) -> int:
-    if error in status.errors:
-        return status.errors[error]
+def _wire_status(model: Model, status: Any, error: str) -> int | str:
+    """The response key of an error: its wire status, or `4XX` where no capture shows it."""
+    if status.judges(error):
+        return status.status_for(error)
+    if error in status.unjudged:
+        return UNJUDGED_RESPONSE
     fault = error in model.raw["shapes"] and model.is_fault(error)
     return status.server_default if fault else status.client_default
 

@@ -4,6 +4,10 @@ Why a translation step: botocore patterns use `\\p{L}`-style classes that Python
 lacks, and they are unanchored while AWS matches the whole value. We translate the classes
 used by the cognito-idp model into equivalent Python classes (measured variants in
 ../shared/notes/schemathesis-recipe.md, "translate" mode) and anchor every pattern.
+The patterns are Java regular expressions, whose `\\w`, `\\d` and `\\s` are ASCII-only
+(`[a-zA-Z_0-9]`, `[0-9]`, `[ \\t\\n\\x0B\\f\\r]`) while Python's match any Unicode
+letter, digit or space: they are spelled out as ASCII classes, so `[\\w+]+` rejects `é` and
+`[\\S]+` accepts a no-break space, as AWS does (and the result reads the same in ECMA regex).
 
 Wire types (AWS JSON 1.1): timestamps are epoch-seconds numbers, blobs are base64 strings,
 longs/integers are JSON integers. Structures list their required members and, by default,
@@ -31,9 +35,83 @@ _GENERIC = ((r"\p{L}", "a-zA-Z\u00c0-\u024f"), (r"\p{N}", "0-9"), (r"\p{Z}", " "
             (r"\p{M}", "\u0300-\u036f"), (r"\p{P}", "!-/:-@\\[-`{-~"), (r"\p{S}", "$+<=>^`|~"))
 
 
+# Java's predefined classes without UNICODE_CHARACTER_CLASS: ASCII only (class bodies).
+_JAVA_ASCII = {"w": "a-zA-Z0-9_", "d": "0-9", "s": r" \t\n\x0b\f\r"}
+
+
+def _ascii_escape(letter: str, in_class: bool) -> str:
+    """A Java `\\w \\d \\s` (or negation) as an explicit ASCII class or class body."""
+    body = _JAVA_ASCII[letter.lower()]
+    if letter.islower():
+        return body if in_class else f"[{body}]"
+    if in_class:  # `[\\Sx]`: a negated class inside a class has no portable spelling
+        raise ValueError(f"\\{letter} inside a larger character class is not supported")
+    return f"[^{body}]"
+
+
+def _class_end(pattern: str, start: int) -> int:
+    """Index of the `]` closing the character class opened at `start`."""
+    i = start + 1
+    if i < len(pattern) and pattern[i] == "^":
+        i += 1
+    if i < len(pattern) and pattern[i] == "]":
+        i += 1
+    while i < len(pattern) and pattern[i] != "]":
+        i += 2 if pattern[i] == "\\" else 1
+    if i >= len(pattern):
+        raise ValueError(f"unterminated character class in {pattern!r}")
+    return i
+
+
+def _ascii_class(text: str) -> str:
+    """One `[...]` class with its Java predefined classes made ASCII. Classes holding
+    `\\p{..}` are left whole for _CLASS_TRANSLATIONS, which already accounts for them."""
+    if "\\p{" in text:
+        return text
+    body = text[1:-1]
+    if body in (r"\S", r"\W", r"\D"):  # `[\\S]+`: the class is the negation itself
+        return _ascii_escape(body[1], in_class=False)
+    out, i = [], 0
+    while i < len(body):
+        if body[i] == "\\" and i + 1 < len(body):
+            pair = body[i:i + 2]
+            if pair[1] not in "wdsWDS":
+                out.append(pair)
+            else:  # a `-` right after a predefined class is a literal in Java, not a range
+                out.append(_ascii_escape(pair[1], True))
+                if body[i + 2:i + 3] == "-" and i + 3 < len(body):
+                    out.append("\\-")
+                    i += 1
+            i += 2
+        else:
+            out.append(body[i])
+            i += 1
+    return "[" + "".join(out) + "]"
+
+
+def java_ascii_classes(pattern: str) -> str:
+    """Replace Java's ASCII-only `\\w \\d \\s \\W \\D \\S` by explicit ASCII classes."""
+    out, i = [], 0
+    while i < len(pattern):
+        ch = pattern[i]
+        if ch == "\\" and i + 1 < len(pattern):
+            nxt = pattern[i + 1]
+            out.append(_ascii_escape(nxt, False) if nxt in "wdsWDS" else ch + nxt)
+            i += 2
+        elif ch == "[":
+            end = _class_end(pattern, i)
+            out.append(_ascii_class(pattern[i:end + 1]))
+            i = end + 1
+        else:
+            out.append(ch)
+            i += 1
+    return "".join(out)
+
+
 def translate_pattern(pattern: str, anchor: bool = True) -> str:
     """Turn a botocore pattern into a Python/ECMA-compatible, anchored regular expression."""
-    out = pattern.replace("(?s).*", r"[\s\S]*")  # inline flags are not portable to ECMA
+    out = java_ascii_classes(pattern)
+    out = out.replace("(?s).*", "[\\s\\S]*")  # inline flags are not portable to ECMA
     for src, dst in _CLASS_TRANSLATIONS:
         out = out.replace(src, dst)
     for src, dst in _GENERIC:

@@ -68,3 +68,33 @@ CASES: dict[str, Case] = {
         broken=[fp.Fault(fp.member("UserStatus", "CONFIRMED"), operation="AdminConfirmSignUp",
                          when_type="")]),
 }
+
+
+# -- ForgotPassword: moto answers a fake SMS destination for a user without a phone -----------
+def forgot_password_aws_like() -> list[fp.Fault]:
+    """Remember each AdminCreateUser's email, then answer ForgotPassword as AWS does for it."""
+    emails: dict[str, str] = {}
+    data = fact("shape.forgot.email-destination").data
+
+    def remember_email(r: fp.Response, req: dict[str, Any]) -> None:
+        attrs = {a.get("Name"): a.get("Value") for a in req.get("UserAttributes", [])}
+        emails[req.get("Username", "")] = attrs.get("email", "")
+
+    def delivery(body: Any, req: dict[str, Any]) -> Any:
+        email = emails.get(req.get("Username", ""), "")
+        return {"CodeDeliveryDetails": {"Destination": mask_email(email),
+                                        "DeliveryMedium": data["delivery_medium"],
+                                        "AttributeName": data["attribute_name"]}}
+    return [fp.Fault(remember_email, operation="AdminCreateUser", when_type=""),
+            fp.Fault(fp.edit(delivery), operation="ForgotPassword", when_type="")]
+
+
+def forgot_unmasked(body: Any, req: dict[str, Any]) -> Any:
+    details = body["CodeDeliveryDetails"]
+    details["Destination"] = details["Destination"].replace("***", "xyz")
+    return body
+
+
+CASES["forgotpassword.destination-mask.email"] = Case(
+    broken=[fp.Fault(fp.edit(forgot_unmasked), operation="ForgotPassword", when_type="")],
+    fixed=forgot_password_aws_like())

@@ -11,6 +11,10 @@ from selftest.fixes import aws_error, aws_framing, fact_message, rewrite_message
 
 
 UNKNOWN_CLIENT_ERROR = dict(operation="SignUp", when_type="ResourceNotFoundException")
+# The proxy keys faults on X-Amz-Target and a parsed body: the request without a target is
+# recognised by its body (the check sends nothing else), the malformed one by parsing to {}.
+NO_TARGET_BODY = lambda req: req == {"MaxResults": 1}  # noqa: E731
+UNPARSED = lambda req: req == {}  # noqa: E731
 
 
 def error_naming_client(fact_id: str, suffix: str = "") -> fp.Fault:
@@ -52,8 +56,14 @@ CASES: dict[str, Case] = {
         fixed=[aws_framing("ListUserPools")]),
     "wire.client-error.status-400": Case(
         broken=[fp.Fault(fp.status(404), **UNKNOWN_CLIENT_ERROR)]),
-    "wire.empty-success.admin-confirm": Case(
-        broken=[fp.Fault(fp.body({"ok": True}), operation="AdminConfirmSignUp")]),
+    "wire.missing-target.rejected": Case(
+        broken=[fp.Fault(fp.success({"UserPools": []}), when=NO_TARGET_BODY)],
+        fixed=[fp.Fault(fp.error("UnknownOperationException", "Unknown operation"),
+                        when=NO_TARGET_BODY)]),
+    "wire.malformed-json.rejected": Case(
+        broken=[fp.Fault(fp.status(500), operation="ListUserPools", when=UNPARSED)],
+        fixed=[fp.Fault(fp.error("SerializationException", "Unexpected end of input"),
+                        operation="ListUserPools", when=UNPARSED)]),
     "wire.serialization.type-mismatch": Case(
         broken=[fp.Fault(fp.error("InvalidParameterException", "bad"), operation="SignUp")],
         fixed=[aws_error("wire.serialization.type-mismatch")]),
