@@ -3,7 +3,26 @@
 Each is a registered Schemathesis check (`@schemathesis.check`), so it runs beside the
 built-ins on every generated case and reports through the same machinery. The facts they
 enforce come from specs/ (status table, behaviours/generated.toml, the model), never from
-literals here. A check returns None (passed or not applicable) or raises AssertionError.
+literals here.
+
+A check raises AssertionError (failed), returns None (judged: passed) or returns
+NOT_APPLICABLE (True) when the case is not one it judges. That is Schemathesis' own
+"skipped" signal: `schemathesis.checks.run_checks` reports a verdict only for a check whose
+return value is falsy (`if not skip_check: on_success(...)`), as its built-in wrappers
+`requires_case_meta` / `skips_on_unexpected_http_status` do; a skipped check therefore sends
+no CheckResult to the `after_validate` hook, and the runner counts as JUDGED exactly the
+cases with a result (selftest/test_generated.py pins this, so an upgrade that changes it
+fails loudly). What each check judges:
+- cc_negative_rejected: negative, non-probe cases whose body as sent violates the model in
+  a way AWS is on record rejecting (not: no violation left, or only undeclared members /
+  null optional members, see conformance/generated/lenient.py);
+- cc_error_wire_format: error answers (>= 400) to non-probe cases;
+- cc_error_status: error answers whose __type has a wire status on record (specs/status.toml);
+- cc_error_type_declared: error answers that carry a string __type;
+- cc_output_shape: 200 answers to non-probe cases;
+- cc_secrets_not_echoed: cases whose request carries a secret value.
+The built-ins judge every case they do not skip themselves (content_type_conformance skips
+the coverage phase's HTTP-layer probes).
 """
 
 from __future__ import annotations
@@ -20,10 +39,13 @@ from schemathesis.specs.openapi.checks import (
     is_unexpected_http_status_case, negative_data_rejection,
 )
 
+from conformance.generated import lenient
 from conformance.spec.facts import fact, load_status
 from conformance.spec.generate import declared_errors
 from conformance.spec.model import load_model
 from conformance.spec.schema import validation_errors
+
+NOT_APPLICABLE = True  # Schemathesis: a truthy return means "skipped", no verdict recorded
 
 
 def operation_of(case: Case) -> str:
@@ -46,6 +68,14 @@ def body_of(response: Response) -> Any:
         return None
 
 
+def sent_body(response: Response) -> bytes | None:
+    """The request body exactly as it went on the wire (None: no body)."""
+    body = response.request.body
+    if isinstance(body, str):
+        return body.encode()
+    return body or None
+
+
 def error_type(response: Response) -> str | None:
     body = body_of(response)
     value = body.get("__type") if isinstance(body, dict) else None
@@ -56,27 +86,26 @@ def is_error(response: Response) -> bool:
     return response.status_code >= 400
 
 
+def negative_class(case: Case, response: Response) -> str | None:
+    """How a negative, non-probe case's body violates the model (lenient.classify); None for
+    every other case."""
+    if not is_negative(case) or is_probe(case):
+        return None
+    return lenient.classify_sent(operation_of(case), sent_body(response))
+
+
 # -- negative cases are rejected as AWS does -------------------------------------------------
 @schemathesis.check
 def cc_negative_rejected(ctx: CheckContext, response: Response, case: Case) -> bool | None:
     """Negative case -> 400 with a validation error type (status via the built-in's logic)."""
-    if not is_negative(case) or is_probe(case):
-        return None
+    if negative_class(case, response) != lenient.VIOLATES:
+        return NOT_APPLICABLE  # not negative, a probe, or nothing AWS is on record rejecting
     negative_data_rejection(ctx, response, case)  # configured to expect 400 only
     wanted = fact("generated.negative-rejected").data["error_types"]
     if response.status_code == 400 and error_type(response) not in wanted:
-        if _only_forbidden_member(case):
-            return None  # AWS ignores unknown members; business errors are legitimate then
         raise AssertionError(f"negative case answered 400 {error_type(response)!r}; "
                              f"want one of {wanted}")
     return None
-
-
-def _only_forbidden_member(case: Case) -> bool:
-    from schemathesis.specs.openapi import checks as builtin
-
-    probe = getattr(builtin, "_body_negation_is_only_forbidden_property", None)
-    return bool(probe and probe(case))
 
 
 # -- error framing ---------------------------------------------------------------------------
@@ -84,7 +113,7 @@ def _only_forbidden_member(case: Case) -> bool:
 def cc_error_wire_format(ctx: CheckContext, response: Response, case: Case) -> bool | None:
     """Error bodies are JSON objects with string `__type` and `message`."""
     if not is_error(response) or is_probe(case):
-        return None
+        return NOT_APPLICABLE
     f = fact("generated.error-wire-format")
     body = body_of(response)
     if not isinstance(body, dict):
@@ -103,7 +132,7 @@ def cc_error_status(ctx: CheckContext, response: Response, case: Case) -> bool |
     kind = error_type(response)
     table = load_status()
     if not is_error(response) or not table.judges(kind) or is_probe(case):
-        return None  # no __type, or one whose wire status has no evidence
+        return NOT_APPLICABLE  # no __type, or one whose wire status has no evidence
     want = table.status_for(kind or "")
     if response.status_code != want:
         raise AssertionError(f"{kind} answered HTTP {response.status_code}; want {want}")
@@ -116,7 +145,7 @@ def cc_error_type_declared(ctx: CheckContext, response: Response,
     """The __type is one the operation declares (plus the protocol's validation errors)."""
     kind = error_type(response)
     if not is_error(response) or kind is None or is_probe(case):
-        return None
+        return NOT_APPLICABLE
     allowed = set(declared_errors(load_model(), operation_of(case)))
     allowed |= set(fact("generated.negative-rejected").data["error_types"])
     if kind not in allowed:
@@ -129,7 +158,7 @@ def cc_error_type_declared(ctx: CheckContext, response: Response,
 def cc_output_shape(ctx: CheckContext, response: Response, case: Case) -> bool | None:
     """A 200 body is valid against the output shape of the operation."""
     if response.status_code != 200 or is_probe(case):
-        return None
+        return NOT_APPLICABLE
     shape = load_model().output_shape(operation_of(case))
     body = body_of(response)
     problems = validation_errors(shape, body) if shape else (
@@ -149,7 +178,7 @@ def cc_secrets_not_echoed(ctx: CheckContext, response: Response, case: Case) -> 
     secrets = {v for v in _values_under(sent, set(f.data["keys"]))
                if len(v) >= f.data["min_length"]}
     if not secrets:
-        return None
+        return NOT_APPLICABLE
     text = response.content.decode("utf-8", "replace") + json.dumps(dict(response.headers))
     leaked = sorted(k for k, v in _keyed_values(sent, set(f.data["keys"])) if v in secrets
                     and v in text)
@@ -159,7 +188,7 @@ def cc_secrets_not_echoed(ctx: CheckContext, response: Response, case: Case) -> 
 
 
 def _request_json(response: Response) -> Any:
-    body = response.request.body
+    body = sent_body(response)
     try:
         return json.loads(body) if body else None
     except (ValueError, UnicodeDecodeError, TypeError):
@@ -247,6 +276,11 @@ FAILURE_KINDS = {
     "cc_error_status": _kind_status, "cc_error_type_declared": _kind_declared,
     "cc_output_shape": _kind_output, "cc_secrets_not_echoed": lambda r: ["secret echoed"],
 }
+
+
+# The kind of a pair that judged no case at all (every case sent was one its check skips):
+# a pair that judged nothing has shown nothing, so it is failed, never passed.
+NO_CASE_JUDGED = "no case judged"
 
 
 def failure_kinds(check_function: str, response: Response) -> list[str]:

@@ -4,11 +4,23 @@ Each (operation, check) pair is one result with the stable id `generated.<Operat
 so reports, expectations and diffs key on it like on a hand-written check. `GENERATED_CHECKS`
 names the Schemathesis check function behind each id (a built-in or one of ours in
 conformance/generated/checks.py) and the fact that carries its AWS sources.
+
+A pair exists only where its check can judge a case at all (`applies`): a pair that could
+never judge one would fail "no case judged" on every target, AWS included. So far that
+removes `secrets-not-echoed` from operations whose input has no secret member
+(AdminConfirmSignUp, AdminGetUser, AdminDeleteUser, ListUsers).
+
+Beside the pairs, each operation records observations (never pass or fail) of how the
+target answers a negative case whose only violations are members AWS may ignore
+(conformance/generated/lenient.py): `generated.<Operation>.unknown-member` and, where the
+input has optional members, `generated.<Operation>.null-optional`.
 """
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
+from typing import Callable
 
 CATEGORY = "generated"
 
@@ -20,12 +32,42 @@ OPERATIONS: tuple[str, ...] = (
 )
 
 
+def _always(operation: str) -> bool:
+    return True
+
+
 @dataclass(frozen=True)
 class GeneratedCheck:
     name: str          # the id suffix
     function: str      # Schemathesis check function name (built-in or ours)
     fact: str          # fact id whose sources are the evidence
     summary: str
+    applies: Callable[[str], bool] = _always  # operation -> can this check judge its cases?
+
+
+@functools.lru_cache(maxsize=None)
+def has_secret_input(operation: str) -> bool:
+    """Can a request of this operation carry a secret (a member named in the fact's keys,
+    at any depth, or a sensitive map such as AuthParameters whose keys name secrets)?"""
+    from conformance.spec.facts import fact
+    from conformance.spec.model import load_model
+
+    model, keys = load_model(), set(fact("generated.secrets-not-echoed").data["keys"])
+
+    def walk(name: str, seen: frozenset[str]) -> bool:
+        shape = model.shape(name)
+        if name in seen:
+            return False
+        seen = seen | {name}
+        if shape["type"] == "map":
+            return bool(shape.get("sensitive")) or walk(shape["value"]["shape"], seen)
+        if shape["type"] == "list":
+            return walk(shape["member"]["shape"], seen)
+        return any(member in keys or walk(ref["shape"], seen)
+                   for member, ref in shape.get("members", {}).items())
+
+    shape = model.input_shape(operation)
+    return shape is not None and walk(shape, frozenset())
 
 
 GENERATED_CHECKS: tuple[GeneratedCheck, ...] = (
@@ -45,7 +87,8 @@ GENERATED_CHECKS: tuple[GeneratedCheck, ...] = (
     GeneratedCheck("output-shape", "cc_output_shape", "generated.output-shape",
                    "a 200 body is valid against the operation's output shape"),
     GeneratedCheck("secrets-not-echoed", "cc_secrets_not_echoed", "generated.secrets-not-echoed",
-                   "no secret request value comes back in the response"),
+                   "no secret request value comes back in the response",
+                   applies=has_secret_input),
 )
 
 
@@ -55,8 +98,26 @@ def pair_id(operation: str, check: GeneratedCheck) -> str:
 
 def all_pairs() -> list[tuple[str, GeneratedCheck]]:
     """Every (operation, check) pair, in run order (all checks of one operation together)."""
-    return [(op, chk) for op in OPERATIONS for chk in GENERATED_CHECKS]
+    return [(op, chk) for op in OPERATIONS for chk in GENERATED_CHECKS if chk.applies(op)]
 
 
 def all_ids() -> list[str]:
     return [pair_id(op, chk) for op, chk in all_pairs()]
+
+
+# -- observations: what AWS's answer is not on record for (conformance/generated/lenient.py) --
+UNKNOWN_MEMBER, NULL_OPTIONAL = "unknown-member", "null-optional"
+OBSERVED_KINDS = (UNKNOWN_MEMBER, NULL_OPTIONAL)
+
+
+def observation_id(operation: str, kind: str) -> str:
+    return f"{CATEGORY}.{operation}.{kind}"
+
+
+def all_observations() -> list[tuple[str, str]]:
+    """Every (operation, kind) observation: unknown members for every operation, null
+    optional members where the input has an optional member to set to null."""
+    from conformance.generated.lenient import has_optional_member
+
+    return [(op, kind) for op in OPERATIONS for kind in OBSERVED_KINDS
+            if kind != NULL_OPTIONAL or has_optional_member(op)]

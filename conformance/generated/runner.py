@@ -1,15 +1,24 @@
 """Drives Schemathesis over the generated OpenAPI document and tallies each (operation, check).
 
-Why Schemathesis' own test builder (`build_operation_test`) and not its pytest plugin: the
-builder runs the same three phases as `schema.parametrize()` (explicit examples, the coverage
-phase that pins boundaries - empty strings, max+1 lengths, missing members - and Hypothesis
-fuzzing) in positive AND negative mode, but hands us every case, so one Hypothesis run per
-operation feeds eight verdicts (GENERATED_CHECKS) that become eight CheckResults.
+Why Schemathesis' own test builder (`build_operation_test`, from the private module
+schemathesis.pytest._test_builder: there is no public equivalent, hence the 4.32.x pin) and
+not its pytest plugin: the builder runs the same three phases as `schema.parametrize()`
+(explicit examples, the coverage phase that pins boundaries - empty strings, max+1 lengths,
+missing members - and Hypothesis fuzzing) in positive AND negative mode, but hands us every
+case, so one Hypothesis run per operation feeds the verdicts of all GENERATED_CHECKS, which
+become one CheckResult per pair.
 
 Per case: the `before_call` hook moves the call to `POST /` with X-Amz-Target (the OpenAPI's
 fake `/<Operation>` paths, see conformance/spec/generate.py) and injects real identifiers
 (inject.py); the request is SigV4-signed when the model says so; `validate_response` runs
 the checks and the `after_validate` hook hands each check's verdict to the tally.
+
+Counting: every case sent is counted once per operation (`OperationRun.sent`, with its status
+histogram); a check's tally counts the cases it JUDGED, i.e. the ones Schemathesis reports a
+verdict for (a check that returns NOT_APPLICABLE, checks.py, is skipped and reports none).
+Negative cases whose only violations are undeclared or null optional members
+(lenient.py) are not judged by negative-rejected; their answers are counted per kind in
+`OperationRun.lenient` for the operation's observations.
 Determinism: the seed comes from RunConfig (`--seed`), mixed per operation by Schemathesis.
 """
 
@@ -27,14 +36,17 @@ from typing import Any
 import requests
 import schemathesis
 from schemathesis import GenerationMode
-from schemathesis.config._health_check import HealthCheck
+from schemathesis.config import HealthCheck
 from schemathesis.core.failures import FailureGroup
 from schemathesis.generation.feedback import FeedbackSources
 from schemathesis.pytest._test_builder import build_operation_test
 
 from conformance.exchange import Exchange, harvest, scrub
-from conformance.generated.checks import failure_kinds, is_negative, is_probe
+from conformance.generated.checks import (
+    error_type, failure_kinds, is_negative, is_probe, negative_class,
+)
 from conformance.generated.inject import Identities, inject, rules_for
+from conformance.generated.lenient import LENIENT
 from conformance.generated.pairs import GENERATED_CHECKS, OPERATIONS
 from conformance.generated.sigv4 import SigV4
 from conformance.spec.generate import MEDIA_TYPE, openapi_path
@@ -47,9 +59,9 @@ PHASES = ["examples", "coverage", "fuzzing"]
 
 @dataclass
 class Tally:
-    """One check over one operation's cases: how many ran, failed, and the first failure."""
+    """One check over one operation's cases: how many it judged, failed, the first failure."""
 
-    cases: int = 0
+    judged: int = 0    # cases the check gave a verdict on (not skipped as not applicable)
     failures: int = 0
     first_message: str = ""
     first_exchange: Exchange | None = None
@@ -58,7 +70,7 @@ class Tally:
 
     def add(self, failure: Any, exchange: Exchange | None, case: Any,
             kinds: list[str] | None = None) -> None:
-        self.cases += 1
+        self.judged += 1
         if failure is None:
             return
         self.failures += 1
@@ -80,15 +92,36 @@ def describe(case: Any) -> dict[str, str]:
 
 
 @dataclass
+class Answers:
+    """How the target answered one kind of case: counts by `<status> <__type>`, first one."""
+
+    cases: int = 0
+    answers: dict[str, int] = field(default_factory=dict)
+    first_exchange: Exchange | None = None
+    first_case: dict[str, str] = field(default_factory=dict)
+
+    def add(self, response: Any, exchange: Exchange | None, case: Any) -> None:
+        self.cases += 1
+        kind = error_type(response)
+        key = f"{response.status_code} {kind}" if kind else str(response.status_code)
+        self.answers[key] = self.answers.get(key, 0) + 1
+        if self.first_exchange is None:
+            self.first_exchange = exchange
+            self.first_case = describe(case)
+
+
+@dataclass
 class OperationRun:
     operation: str
     tallies: dict[str, Tally] = field(default_factory=lambda: {c.function: Tally()
                                                                 for c in GENERATED_CHECKS})
-    cases: int = 0
+    sent: int = 0      # every case sent (judged or not)
     positive: int = 0
     negative: int = 0
     probes: int = 0
-    statuses: dict[int, int] = field(default_factory=dict)
+    statuses: dict[int, int] = field(default_factory=dict)   # over every case sent
+    negative_classes: dict[str, int] = field(default_factory=dict)  # lenient.classify counts
+    lenient: dict[str, Answers] = field(default_factory=lambda: {k: Answers() for k in LENIENT})
     duration_s: float = 0.0
     error: str | None = None
     digest: str = ""   # sha256 over the generated cases (before injection), in order
@@ -108,7 +141,7 @@ class OperationRun:
         self.digest = hashlib.sha256((self.digest + text).encode()).hexdigest()
 
     def count(self, case: Any, status: int) -> None:
-        self.cases += 1
+        self.sent += 1
         self.statuses[status] = self.statuses.get(status, 0) + 1
         if is_probe(case):
             self.probes += 1
@@ -241,6 +274,14 @@ class GeneratedRun:
             return
         run.count(case, response.status_code)
         exchange: Exchange | None = None
+        klass = negative_class(case, response)
+        if klass is not None:
+            run.negative_classes[klass] = run.negative_classes.get(klass, 0) + 1
+            answers = run.lenient.get(klass)
+            if answers is not None:
+                if answers.first_exchange is None:
+                    exchange = _exchange(run.operation, response, self.caller.region)
+                answers.add(response, exchange, case)
         for result in results:
             tally = run.tallies.get(result.name)
             if tally is None:

@@ -4,6 +4,11 @@ The pairs are data (conformance/generated/pairs.py). The first item of an operat
 Schemathesis over it once (positive + negative, seed and example count from RunConfig); the
 operation's other items read the same tallies. Results go through report_result like the
 hand-written checks, so results.json, JUnit, Allure and expectations all apply.
+
+The operation's observations (`generated.<Op>.unknown-member` / `.null-optional`, how the
+target answered negative cases AWS's answer to is not on record) are items of their own,
+reading the same run; they are category `observation`, so the Recorder files them under
+results.json's `observations` and expectations never apply to them.
 """
 
 from __future__ import annotations
@@ -14,7 +19,9 @@ from typing import Any, Iterator
 import pytest
 
 from conformance.config import RunConfig
-from conformance.generated.pairs import GeneratedCheck, all_pairs, pair_id
+from conformance.generated.pairs import (
+    GeneratedCheck, all_observations, all_pairs, observation_id, pair_id,
+)
 from conformance.plugin import report_result
 from conformance.results.expectations import apply
 from conformance.results.outcome import CheckResult
@@ -24,6 +31,10 @@ from conformance.results.runner import CheckSession
 # one worker (effective with `--dist loadgroup`; harmless otherwise).
 PAIRS = [pytest.param(op, chk, id=pair_id(op, chk), marks=pytest.mark.xdist_group(op))
          for op, chk in all_pairs()]
+OBSERVATIONS = [pytest.param(op, kind, id=observation_id(op, kind),
+                             marks=pytest.mark.xdist_group(op))
+                for op, kind in all_observations()]
+ITEMS = ("test_generated", "test_generated_observation")
 REQUIRES = frozenset({"create-pool", "admin"})  # setup creates a pool and confirms users
 MAX_PROCESSES = 2
 
@@ -64,7 +75,7 @@ def processes(config: RunConfig) -> int:
 def selected_operations(items: list[pytest.Item]) -> tuple[str, ...]:
     """The operations of the generated items this session will run (after -k), in order."""
     ops = [item.callspec.params["operation"] for item in items
-           if getattr(item, "originalname", "") == "test_generated"]
+           if getattr(item, "originalname", "") in ITEMS]
     return tuple(dict.fromkeys(ops))
 
 
@@ -90,9 +101,30 @@ def _result(operation: str, check: GeneratedCheck, session: CheckSession,
     return results.result_for(run.operation(operation), check)
 
 
+def _observation(operation: str, kind: str, session: CheckSession,
+                 lazy: _Lazy) -> CheckResult:
+    from conformance.generated import results
+
+    verdict = session.capability_verdict(REQUIRES, observation=True)
+    if verdict is not None:
+        return results.lacking_observation(operation, kind, verdict)
+    run = lazy.get()
+    if run is None:
+        return results.errored_observation(operation, kind, lazy.error or "no generated run")
+    return results.observation_for(run.operation(operation), kind)
+
+
 @pytest.mark.conformance
 @pytest.mark.parametrize(("operation", "check"), PAIRS)
 def test_generated(operation: str, check: GeneratedCheck, cc_session: CheckSession,
                    cc_generated: _Lazy, record_property: Any) -> None:
     result = apply(_result(operation, check, cc_session, cc_generated), cc_session.expectations)
     report_result(result, cc_session.target, record_property)
+
+
+@pytest.mark.conformance
+@pytest.mark.parametrize(("operation", "kind"), OBSERVATIONS)
+def test_generated_observation(operation: str, kind: str, cc_session: CheckSession,
+                               cc_generated: _Lazy, record_property: Any) -> None:
+    report_result(_observation(operation, kind, cc_session, cc_generated), cc_session.target,
+                  record_property)
