@@ -1,8 +1,15 @@
 """`cognito-conformance`: run the suite against a target, and read its reports.
 
 Exit codes of `run` (DESIGN.md): 0 nothing unexpected; 1 unexpected failures, unexpected
-passes or check errors; 2 bad usage or configuration; 3 target unreachable or broken.
+passes, check errors or checks that recorded no result; 2 bad usage or configuration
+(a malformed expectations file included: every target's is validated before any target
+starts); 3 target unreachable or broken; 130 interrupted (SIGINT/SIGTERM/SIGHUP).
 Every error is one line on stderr, never a traceback.
+
+Why a run is staged: the last complete report of a target must survive a run that does not
+complete. pytest writes into reports/.staging/...; the complete report replaces
+reports/<target>/ in one rename; an interrupted run's partial report, marked
+`"interrupted": true`, goes to reports/interrupted/<target>/ and one stderr line says so.
 """
 
 from __future__ import annotations
@@ -16,8 +23,12 @@ from typing import Sequence
 from conformance.config import ConfigError, RunConfig, add_options, from_sources
 from conformance.targets.base import Target, TargetStartError, available_targets, load_target
 
-EXIT_OK, EXIT_UNEXPECTED, EXIT_USAGE, EXIT_TARGET = 0, 1, 2, 3
+EXIT_OK, EXIT_UNEXPECTED, EXIT_USAGE, EXIT_TARGET, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
 LOCAL_EMULATORS = ("moto", "cognito-local", "ministack")
+
+
+class RunInterrupted(KeyboardInterrupt):
+    """A target's run was interrupted; the message says where its partial report went."""
 
 
 class _Parser(argparse.ArgumentParser):
@@ -73,25 +84,57 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
     except KeyboardInterrupt:
         print("cognito-conformance: interrupted", file=sys.stderr)
-        return 130
+        return EXIT_INTERRUPTED
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    from conformance.targets.process import install_handlers
+
+    install_handlers()  # first: SIGTERM during the in-process moto is an interrupt too
     config = from_sources(vars(args))
     names = _target_names(config)
+    _validate_expectations(config, names)
+    done: list[str] = []
     worst = EXIT_OK
-    for name in names:
-        code = run_target(config.replace(target=name), verbose=args.verbose)
-        worst = max(worst, code)
-        if _interrupted():
-            raise KeyboardInterrupt
+    try:
+        for name in names:
+            _stop_if_interrupted()
+            worst = max(worst, run_target(config.replace(target=name), verbose=args.verbose))
+            done.append(name)
+        _stop_if_interrupted()  # a signal during a deferred section (a report swap)
+    except RunInterrupted as exc:
+        return _interrupted_line(str(exc), names[len(done) + 1:])
+    except KeyboardInterrupt:
+        ran = f"after {', '.join(done)} completed" if done else "before any target ran"
+        return _interrupted_line(ran, names[len(done):])
     return worst
+
+
+def _validate_expectations(config: RunConfig, names: list[str]) -> None:
+    """Every target's expectations file, before any target starts: ExpectationsError (a
+    ConfigError) is one line and exit 2, never a run that silently drops an entry."""
+    from conformance.results.expectations import validate
+
+    directory = Path(config.expectations_dir) if config.expectations_dir else None
+    for name in names:
+        validate(name, directory)
+
+
+def _interrupted_line(what: str, not_started: list[str]) -> int:
+    rest = f"; not started: {', '.join(not_started)}" if not_started else ""
+    print(f"cognito-conformance: interrupted: {what}{rest}", file=sys.stderr)
+    return EXIT_INTERRUPTED
 
 
 def _interrupted() -> bool:
     from conformance.targets.process import interrupted
 
     return interrupted()
+
+
+def _stop_if_interrupted() -> None:
+    if _interrupted():
+        raise KeyboardInterrupt
 
 
 def _target_names(config: RunConfig) -> list[str]:
@@ -106,8 +149,31 @@ def _target_names(config: RunConfig) -> list[str]:
 
 
 def run_target(config: RunConfig, verbose: bool = False) -> int:
-    """Start one target, run the suite against it, stop it; returns the exit code."""
+    """Start one target, run the suite against it into a staged report, stop it; returns
+    the exit code. Interrupted (at any moment): the staged report is set aside and
+    RunInterrupted raised; reports/<target>/ keeps the previous complete report."""
+    from conformance.reporting import results_json
+    from conformance.targets.process import signals_deferred
+
     target = load_target(config)
+    with signals_deferred():
+        staged = results_json.stage(Path(config.report_dir), target.name)
+    try:
+        _stop_if_interrupted()  # a signal while staging
+        return _start_and_run(config, target, staged, verbose)
+    except KeyboardInterrupt:
+        with signals_deferred():
+            where = _set_aside(config, target.name, staged)
+        raise RunInterrupted(where) from None
+    finally:
+        with signals_deferred():  # a stop cut short may leave a server (or AWS pools) behind
+            try:
+                target.stop()
+            finally:
+                results_json.discard(staged)
+
+
+def _start_and_run(config: RunConfig, target: Target, staged: Path, verbose: bool) -> int:
     try:
         target.start()
         caps = probe(target, config)
@@ -115,10 +181,21 @@ def run_target(config: RunConfig, verbose: bool = False) -> int:
         target.stop()
         print(f"cognito-conformance: error: {config.target}: {exc}", file=sys.stderr)
         return EXIT_TARGET
-    try:
-        return _run_pytest(config, target, caps, verbose)
-    finally:
-        target.stop()
+    return _run_pytest(config, target, caps, verbose, staged)
+
+
+def _set_aside(config: RunConfig, name: str, staged: Path) -> str:
+    """Move an interrupted run's staged report aside, marked; returns what to tell."""
+    from conformance.reporting import results_json
+
+    final = config.target_report_dir(name)
+    if not staged.exists():  # interrupted after the complete report was swapped in
+        return f"after {name} completed ({final})"
+    dest = results_json.aside_dir(Path(config.report_dir), name)
+    results_json.set_aside(staged, dest, name)
+    kept = (f"{final} keeps the previous complete report" if final.exists()
+            else f"no complete report of {name} yet")
+    return f"{name} did not finish: partial report in {dest}; {kept}"
 
 
 def probe(target: Target, config: RunConfig) -> frozenset[str]:
@@ -128,18 +205,23 @@ def probe(target: Target, config: RunConfig) -> frozenset[str]:
     return confirm_capabilities(target, config)
 
 
-def _run_pytest(config: RunConfig, target: Target, caps: frozenset[str], verbose: bool) -> int:
+def _run_pytest(config: RunConfig, target: Target, caps: frozenset[str], verbose: bool,
+                staged: Path) -> int:
+    """pytest over the suite, every report file written into `staged` (the Recorder through
+    the run config's report_dir, JUnit and Allure through their options)."""
     import pytest
 
     from conformance.plugin import RunState
-    from conformance.reporting.results_json import read
-    from conformance.reporting.summary import exit_code, print_summary
 
-    out = config.target_report_dir(target.name)
-    results_file = out / "results.json"
-    results_file.unlink(missing_ok=True)
-    run_config = config.replace(endpoint=target.endpoint, extra=_attach_info(target))
+    run_config = config.replace(endpoint=target.endpoint, extra=_attach_info(target),
+                                report_dir=str(staged.parent))
     os.environ["CC_RUN_CONFIG"] = run_config.to_env()
+    args = [*_pytest_args(config, staged, verbose), f"--cc-report-dir={staged.parent}"]
+    code = pytest.main(args, plugins=[RunState(target, caps)] if not config.workers else [])
+    return _finish(config, target.name, staged, int(code))
+
+
+def _pytest_args(config: RunConfig, out: Path, verbose: bool) -> list[str]:
     args = ["--pyargs", "conformance.suite", "-p", "no:cacheprovider",
             "-o", "addopts=", "-o", "junit_family=xunit1", "-o", "junit_logging=no",
             "--show-capture=no", "--tb=no",
@@ -150,14 +232,43 @@ def _run_pytest(config: RunConfig, target: Target, caps: frozenset[str], verbose
     if config.keyword:
         args += ["-k", config.keyword]
     if config.workers:
-        args += ["-n", str(config.workers), "--dist", "loadgroup"]  # generated: one op per worker
-    pytest.main(args, plugins=[RunState(target, caps)] if not config.workers else [])
-    if not results_file.exists():
-        print(f"cognito-conformance: error: no check ran against {target.name} "
-              "(check -k); nothing written", file=sys.stderr)
+        args += ["-n", str(config.workers), "--dist", "loadgroup",  # generated: one op/worker
+                 # a crashed worker is not replaced: with loadgroup a replaced one hangs the
+                 # run (pytest-xdist #1323/#1327); its items become `error`s in results.json
+                 "--max-worker-restart", "0"]
+    return args
+
+
+def _finish(config: RunConfig, name: str, staged: Path, code: int) -> int:
+    """pytest's exit code + the staged results.json -> the run's exit code. A complete
+    report is swapped in; an interrupted one raises KeyboardInterrupt (run_target sets it
+    aside); pytest's internal (3) or collection (2) errors are never 0, usage errors (4,
+    e.g. a bad -k expression, which pytest explained in one line) are 2."""
+    from pytest import ExitCode
+
+    from conformance.reporting import results_json
+    from conformance.reporting.summary import exit_code, print_summary
+    from conformance.targets.process import signals_deferred
+
+    results_file = staged / "results.json"
+    doc = results_json.read(results_file) if results_file.exists() else None
+    if _interrupted() or (doc is not None and doc.get("interrupted")):
+        raise KeyboardInterrupt
+    if code == ExitCode.USAGE_ERROR:
+        return EXIT_USAGE
+    if doc is None:
+        why = ("no check ran (check -k)" if code in (ExitCode.OK, ExitCode.NO_TESTS_COLLECTED)
+               else f"pytest ended with exit code {code} before any result")
+        print(f"cognito-conformance: error: {name}: {why}; nothing written", file=sys.stderr)
         return EXIT_UNEXPECTED
-    doc = read(results_file)
-    print_summary(doc, results_file)
+    final = config.target_report_dir(name)
+    with signals_deferred():
+        results_json.publish(staged, final)
+    print_summary(doc, final / "results.json")
+    if code not in (ExitCode.OK, ExitCode.TESTS_FAILED):
+        print(f"cognito-conformance: error: {name}: pytest ended with exit code {code} "
+              "(see its output above)", file=sys.stderr)
+        return max(exit_code(doc), EXIT_UNEXPECTED)
     return exit_code(doc)
 
 

@@ -9,6 +9,16 @@ Two ways in:
   plugin holding it; workers attach to its endpoint through CC_RUN_CONFIG.
 - plain `pytest --pyargs conformance.suite --cc-target moto`: the `cc_target` fixture starts
   (and stops) the target itself.
+
+No verdict may hide a regression, so the Recorder does not trust that every item reported:
+- the expectations file is validated in pytest_configure (pytest.UsageError, one line);
+- the ids selected (after -k; from the workers' collections under pytest-xdist) are compared
+  with the results recorded: an id without one becomes an `error` ("no result recorded:
+  ... did not run"), and a failed report without a result (an item that crashed outside
+  the check runner, in any phase, or a crashed xdist worker) becomes an `error` with
+  pytest's short longrepr. Their ids are listed in results.json's `unrecorded`;
+- an interrupted session (Ctrl-C, SIGTERM) writes what ran with `"interrupted": true` and
+  fills in nothing: it is never a complete, green report.
 """
 
 from __future__ import annotations
@@ -25,7 +35,7 @@ import pytest
 from conformance.config import RunConfig, add_options, from_sources
 from conformance.exchange import scrub
 from conformance.reporting import results_json
-from conformance.results.expectations import load_expectations
+from conformance.results.expectations import ExpectationsError, load_expectations, validate
 from conformance.results.outcome import (
     ERROR, EXPECTED_FAILURE, FAILED, UNEXPECTED_PASS, UNSUPPORTED, CheckResult,
 )
@@ -34,6 +44,8 @@ from conformance.targets.base import Target, load_target
 
 RESULT_PROPERTY = "cc_result"
 TARGET_PROPERTY = "cc_target"
+PHASES = ("setup", "call", "teardown")
+SHORT_REPR_CHARS = 300
 
 
 @dataclass(eq=False)
@@ -53,28 +65,69 @@ class Recorder:
     t0: float = field(default_factory=time.perf_counter)
     results: dict[str, CheckResult] = field(default_factory=dict)
     target_info: dict[str, Any] = field(default_factory=dict)
+    selected: dict[str, None] = field(default_factory=dict)  # ids to run, in order
+    reported: set[str] = field(default_factory=set)          # ids with any test report
+    unrecorded: list[str] = field(default_factory=list)      # ids given an error here
+    interrupted: bool = False
+
+    @pytest.hookimpl
+    def pytest_collection_finish(self, session: pytest.Session) -> None:
+        """In process: session.items is the selection after -k deselection."""
+        self.selected.update(dict.fromkeys(check_id_of(i.nodeid) for i in session.items))
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_xdist_node_collection_finished(self, node: Any, ids: list[str]) -> None:
+        """Under pytest-xdist the controller collects nothing: each worker sends its ids."""
+        self.selected.update(dict.fromkeys(check_id_of(i) for i in ids))
 
     @pytest.hookimpl
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        check_id = check_id_of(report.nodeid)
+        self.reported.add(check_id)
+        recorded = False
         for name, value in report.user_properties:
             if name == RESULT_PROPERTY:
                 result = CheckResult.from_json(json.loads(value))
                 self.results[result.id] = result
+                recorded = True
             elif name == TARGET_PROPERTY:
                 self.target_info = json.loads(value)
+        if report.failed and not recorded and check_id not in self.results:
+            self._unrecorded(check_id, "the test item crashed outside the check runner: "
+                             + short_repr(report))
+
+    @pytest.hookimpl
+    def pytest_keyboard_interrupt(self, excinfo: pytest.ExceptionInfo[BaseException]) -> None:
+        """Ctrl-C / SIGTERM (not pytest's own `Interrupted` after a collection error)."""
+        if not isinstance(excinfo.value, pytest.Session.Interrupted):
+            self.interrupted = True
+
+    def _unrecorded(self, check_id: str, why: str) -> None:
+        self.results[check_id] = unrecorded_result(check_id, why)
+        self.unrecorded.append(check_id)
 
     @pytest.hookimpl
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
-        if not self.results:
-            return
+        interrupted = self.interrupted or _signalled()
+        if not interrupted:  # an interrupted run reports what ran, and only that
+            for check_id in [i for i in self.selected if i not in self.results]:
+                self._unrecorded(check_id, "the test item ended without recording a result"
+                                 if check_id in self.reported else "the test item did not run")
+        if not (self.results or self.selected or interrupted):
+            return  # -k selected nothing: the CLI says so
+        if self.unrecorded and session.exitstatus == pytest.ExitCode.OK:
+            session.exitstatus = pytest.ExitCode.TESTS_FAILED  # plain pytest: not green
         checks = [r for r in self.results.values() if r.category != "observation"]
         observations = [r for r in self.results.values() if r.category == "observation"]
         doc = results_json.build(self.target_info or {"name": self.config.target},
                                  checks, observations, self.started_at,
                                  time.perf_counter() - self.t0,
-                                 extra={"run": {"seed": self.config.seed,
+                                 extra={"interrupted": interrupted,
+                                        "unrecorded": sorted(self.unrecorded),
+                                        "run": {"seed": self.config.seed,
                                                 "profile": self.config.profile,
-                                                "keyword": self.config.keyword}})
+                                                "keyword": self.config.keyword,
+                                                "selected": len(self.selected)}})
         name = self.target_info.get("name", self.config.target)
         results_json.write(self.config.target_report_dir(name) / "results.json", doc)
         from conformance.reporting.markdown import write_summary  # the human-readable twin
@@ -100,7 +153,66 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "conformance: a conformance check item")
     if not hasattr(config, "workerinput") and _is_conformance_run(config):
-        config.pluginmanager.register(Recorder(_config(config)), "cc_recorder")
+        run = _config(config)
+        _validate_expectations(run)
+        config.pluginmanager.register(Recorder(run), "cc_recorder")
+
+
+def _validate_expectations(run: RunConfig) -> None:
+    """Before any target starts: a malformed expectations file is a usage error (one line;
+    the CLI has done the same check already, this is the plain-pytest front door)."""
+    directory = Path(run.expectations_dir) if run.expectations_dir else None
+    try:
+        validate(run.target, directory)
+    except ExpectationsError as exc:
+        raise pytest.UsageError(str(exc)) from None
+
+
+def _signalled() -> bool:
+    """Did the CLI's SIGINT/SIGTERM handler fire (it may have been swallowed on the way)?"""
+    from conformance.targets.process import interrupted
+
+    return interrupted()
+
+
+def check_id_of(nodeid: str) -> str:
+    """`.../test_checks.py::test_check[wire.content-type.error]` -> `wire.content-type.error`
+    (the items' parametrize ids are the check ids); other node ids are kept whole."""
+    name = nodeid.rsplit("::", 1)[-1]
+    return name[name.index("[") + 1:-1] if "[" in name and name.endswith("]") else nodeid
+
+
+def short_repr(report: pytest.TestReport) -> str:
+    """pytest's one-line crash description (`RuntimeError: boom (file.py:12)`), masked."""
+    crash = getattr(report.longrepr, "reprcrash", None)
+    if crash is not None:
+        text = f"{crash.message} ({Path(str(crash.path)).name}:{crash.lineno})"
+    else:
+        lines = [ln for ln in str(report.longrepr or "").splitlines() if ln.strip()]
+        text = lines[-1] if lines else "(no details)"
+    phase = f"in {report.when}: " if report.when in PHASES else ""
+    return scrub(phase + " ".join(text.split()))[:SHORT_REPR_CHARS]
+
+
+def unrecorded_result(check_id: str, why: str) -> CheckResult:
+    """An `error` result for a selected id the check runner recorded nothing for."""
+    from conformance.checks import all_checks
+    from conformance.generated import results as generated
+    from conformance.generated.pairs import all_observations, all_pairs, observation_id, pair_id
+
+    message = scrub(f"no result recorded: {why}")
+    check = next((c for c in all_checks() if c.id == check_id), None)
+    if check is not None:
+        return CheckResult(id=check_id, operation=check.operation, category=check.category,
+                           outcome=ERROR, message=message, evidence=check.evidence)
+    for op, chk in all_pairs():
+        if pair_id(op, chk) == check_id:
+            return generated.errored(op, chk, message)
+    for op, kind in all_observations():
+        if observation_id(op, kind) == check_id:
+            return generated.errored_observation(op, kind, message)
+    return CheckResult(id=check_id, operation="", category="harness", outcome=ERROR,
+                       message=message)
 
 
 def _is_conformance_run(config: pytest.Config) -> bool:

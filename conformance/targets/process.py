@@ -5,8 +5,15 @@ it (normal exit, a crash, Ctrl-C, SIGTERM from CI). So every child is started in
 session (= its own process group, which also keeps the terminal's Ctrl-C away from it: the
 suite decides when it stops) and registered here; it is stopped by killing the whole group
 (SIGTERM, then SIGKILL), from `ManagedProcess.stop`, an atexit hook, or the SIGTERM/SIGINT
-handler installed on first use. The handler also raises KeyboardInterrupt so the run
-unwinds and `interrupted()` lets `--target all` stop instead of starting the next target.
+handler. The handler also raises KeyboardInterrupt so the run unwinds and `interrupted()`
+lets `--target all` stop instead of starting the next target.
+
+`cognito-conformance run` installs the handlers first thing (`install_handlers`), not only
+when a child starts: the default embedded moto runs in a thread of this process, and a
+SIGTERM there must end the run as an interrupt (exit 130, report set aside) like Ctrl-C,
+not kill the process before it can say what ran. Code that must not be cut half-way
+(writing or swapping a report) runs inside `signals_deferred()`: a signal arriving there is
+recorded (`interrupted()` turns true) and acted on after the block, never in its middle.
 
 Start failures (binary missing, port taken, crash at start, never listening) become one
 TargetStartError line carrying the last line the child wrote.
@@ -22,9 +29,10 @@ import socket
 import subprocess
 import threading
 import time
+from contextlib import contextmanager
 from pathlib import Path
 from types import FrameType
-from typing import Mapping, Sequence
+from typing import Iterator, Mapping, Sequence
 
 from conformance.targets.base import TargetStartError
 
@@ -32,8 +40,8 @@ STOP_GRACE_S = 3.0
 POLL_S = 0.05
 
 _LIVE: set["ManagedProcess"] = set()
-_LOCK = threading.Lock()
-_STATE = {"handlers": False, "interrupted": False, "owner": 0}
+_LOCK = threading.RLock()  # re-entrant: the signal handler may run while the main thread holds it
+_STATE = {"handlers": False, "interrupted": False, "owner": 0, "deferred": 0}
 
 
 def interrupted() -> bool:
@@ -65,7 +73,7 @@ class ManagedProcess:
     def start(self, timeout_s: float = 20.0) -> None:
         if port_in_use(self.port):
             raise TargetStartError(f"{self.name}: port {self.port} on 127.0.0.1 is taken")
-        _install_handlers()
+        install_handlers()
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         with open(self.log_path, "wb") as log:
             try:
@@ -150,11 +158,24 @@ def _on_signal(signum: int, frame: FrameType | None) -> None:
         return
     _STATE["interrupted"] = True
     stop_all()
-    raise KeyboardInterrupt(f"signal {signum}")
+    if not _STATE["deferred"]:
+        raise KeyboardInterrupt(f"signal {signum}")
 
 
-def _install_handlers() -> None:
-    """Once, from the main thread: atexit + SIGTERM/SIGINT stop every live child."""
+@contextmanager
+def signals_deferred() -> Iterator[None]:
+    """Run a block that must finish (a report write or swap): a SIGINT/SIGTERM arriving in
+    it only sets `interrupted()`; the caller checks that after the block."""
+    _STATE["deferred"] += 1
+    try:
+        yield
+    finally:
+        _STATE["deferred"] -= 1
+
+
+def install_handlers() -> None:
+    """Once, from the main thread: atexit + SIGTERM/SIGINT/SIGHUP stop every live child and
+    raise KeyboardInterrupt (replacing only the default handlers)."""
     if _STATE["handlers"]:
         return
     _STATE["handlers"], _STATE["owner"] = True, os.getpid()
