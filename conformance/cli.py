@@ -70,9 +70,14 @@ def _add_cleanup_baseline(sub: argparse._SubParsersAction) -> None:  # type: ign
     cleanup.add_argument("--prefix", default=None, help="pool-name prefix (default ccf-)")
     baseline = sub.add_parser("baseline", help="draft expectations TOML entries for every "
                               "unexpected failure in a results.json")
-    baseline.add_argument("results")
+    baseline.add_argument("results", nargs="+",
+                          help="results.json of one target; several (other seeds/profiles) "
+                          "are merged")
     baseline.add_argument("--keep-expected", action="store_true",
                           help="also re-emit still-valid entries: a whole refreshed file")
+    baseline.add_argument("--update", metavar="FILE", default=None,
+                          help="rewrite this expectations file in place: set every entry's "
+                          "signature from the runs, append drafts for unlisted failures")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -329,9 +334,13 @@ def cmd_cleanup(args: argparse.Namespace) -> int:
 
 
 def cmd_baseline(args: argparse.Namespace) -> int:
-    from conformance.reporting.baseline import draft_entries
+    from conformance.reporting.baseline import draft_entries, update_file
 
-    print(draft_entries(Path(args.results), args.keep_expected), end="")
+    files = [Path(f) for f in args.results]
+    if args.update:
+        print(update_file(Path(args.update), files), file=sys.stderr)
+        return EXIT_OK
+    print(draft_entries(files, args.keep_expected), end="")
     return EXIT_OK
 
 

@@ -75,6 +75,9 @@ def _changes(old: dict[str, str], new: dict[str, str], kind: str) -> list[Change
 def diff_runs(old_path: Path, new_path: Path) -> list[Change]:
     """Every check whose outcome changed, appeared or disappeared, then observation changes."""
     old, new = _load(old_path), _load(new_path)
+    for path, doc in ((old_path, old), (new_path, new)):
+        if doc.get("interrupted"):
+            raise ConfigError(f"{path} is an interrupted run: compare complete runs")
     return (_changes(_outcomes(old), _outcomes(new), CHECK)
             + _changes(_observed(old), _observed(new), OBSERVATION))
 

@@ -123,9 +123,16 @@ def observed(item: dict[str, Any]) -> str:
 
 def render_summary(doc: dict[str, Any]) -> str:
     """The whole summary.md of one results.json document (secrets scrubbed)."""
-    lines = (header(doc) + counts(doc["summary"]) + sections(doc["checks"])
+    lines = (header(doc) + _interrupted(doc) + counts(doc["summary"]) + sections(doc["checks"])
              + observations(doc.get("observations", [])))
     return scrub("\n".join(lines).rstrip() + "\n")
+
+
+def _interrupted(doc: dict[str, Any]) -> list[str]:
+    if not doc.get("interrupted"):
+        return []
+    return ["**Interrupted:** this run was stopped before it finished; only what ran is "
+            "listed, and nothing here stands for the whole suite.", ""]
 
 
 def write_summary(doc: dict[str, Any], path: Path) -> Path:

@@ -35,7 +35,8 @@ def print_summary(doc: dict[str, Any], path: Path) -> None:
           f"{s['total']} checks: {s['passed']} passed, {s['failed']} failed, "
           f"{s['expected_failures']} expected failures, {s['unexpected_passes']} unexpected "
           f"passes, {s['unsupported']} unsupported, {s['errors']} errors; "
-          f"score {s['score']:.1%}; {len(doc['observations'])} observations; "
+          f"score {s['score']:.1%} with {s['expected_failures']} known deviations; "
+          f"{len(doc['observations'])} observations; "
           f"{doc['duration_s']:.1f}s")
     for c in doc["checks"]:
         if c["outcome"] in (FAILED, UNEXPECTED_PASS, ERROR):
