@@ -1,10 +1,13 @@
-"""The lifecycle state machine (`state.machine.lifecycle`) can fail, and says how to reproduce.
+"""The lifecycle state machine is strict, judged fact by fact (`state.machine.<fact id>`).
 
-Behind the fault proxy with the AWS-like overlay (selftest/cases/lifecycle.py) it passes; one
-deliberate deviation on top (AdminGetUser still UNCONFIRMED after a confirmation, a second
-confirmation succeeding) makes it fail with a shrunk, runnable reproduction. Scoped to moto's
-known deviations it passes on plain moto yet still catches a new deviation, and the same seed
-draws the same sequences.
+Behind the fault proxy with the AWS-like overlay (selftest/cases/lifecycle.py) every fact
+passes, judged on every transition (a fact only inferred is an observation, and agrees).
+One deliberate deviation on top fails the fact it breaks, and only that one, with a runnable
+reproduction: a duplicate SignUp answering 500 or 200, AdminGetUser still UNCONFIRMED after
+a confirmation, a wrong code answered with another error. Another answer where AWS's is only
+inferred is recorded, and fails only the floor (a 5xx). A re-read of a user that answers 500
+is an error of the run, never "absent". On plain moto every transition is judged; the same
+seed gives the same results; the facts of one session share one run.
 """
 
 from __future__ import annotations
@@ -12,102 +15,211 @@ from __future__ import annotations
 import ast
 import dataclasses
 import re
+import uuid
 from typing import Callable, Iterator
 
 import pytest
 
 from conformance.config import RunConfig
-from conformance.results.expectations import load_expectations
+from conformance.machines.lifecycle import MachineRun, machine_run, target_changed
+from conformance.machines.model import FACTS, FLOOR, TABLE, observed_only
 from conformance.results.outcome import CheckResult
 from conformance.results.runner import CheckSession, build_session
 from conformance.targets.moto import MotoTarget
 from selftest import faultproxy as fp
-from selftest.cases.lifecycle import STUCK_UNCONFIRMED, aws_like, aws_like_but, on_repeat
+from selftest.cases.lifecycle import STUCK_UNCONFIRMED, aws_like, aws_like_but
 
-MACHINE = "state.machine.lifecycle"
 SNIPPET = re.compile(r"runnable:\n(?P<code>.*)\Z", re.DOTALL)
+Results = dict[str, CheckResult]
+RunMachine = Callable[..., Results]
 
 
-def snippet_of(result: CheckResult) -> str:
+def check_id(fact_id: str) -> str:
+    return f"state.machine.{fact_id}"
+
+
+def run_all(session: CheckSession, checks_by_id: dict) -> Results:
+    return {f: session.run(checks_by_id[check_id(f)]) for f in FACTS}
+
+
+def failing(results: Results) -> dict[str, CheckResult]:
+    return {f: r for f, r in results.items() if r.outcome != "passed"}
+
+
+def differing(results: Results) -> set[str]:
+    """Observations (facts only inferred) whose record shows another answer than inferred."""
+    return {f for f, r in results.items() if observed_only(f) and not r.observed["agrees"]}
+
+
+def assert_reproduction(result: CheckResult) -> None:
     match = SNIPPET.search(result.message)
     assert match, result.message
-    return match.group("code")
-
-
-RunMachine = Callable[..., CheckResult]
+    code = match.group("code")
+    ast.parse(code)  # the reproduction is valid Python
+    assert 1 <= code.count("\nstep(") <= 12, code  # the diverging user's calls, not the run
+    assert "replayed on fresh users" in result.message, result.message
+    assert not re.search(r"Cc[0-9a-f]{12}9!", result.message), "a suite password leaked"
 
 
 @pytest.fixture
 def run_machine(fault_proxy: fp.FaultProxy, proxied_session: CheckSession,
                 checks_by_id: dict) -> Iterator[RunMachine]:
-    """Run the machine behind the proxy with `faults`, the dev profile (fast) and no known
-    deviations unless `moto_scope` (then moto's expectations file scopes it)."""
-    def run(faults: list[fp.Fault], moto_scope: bool = False, **config: object) -> CheckResult:
+    """Every fact's check behind the proxy with `faults`, on a fresh session (so one fresh
+    machine run), the dev profile unless told otherwise."""
+    def run(faults: list[fp.Fault], **config: object) -> Results:
         base = proxied_session.config or RunConfig()
-        session = dataclasses.replace(
-            proxied_session, config=base.replace(**{"profile": "dev", **config}),
-            expectations=load_expectations("moto") if moto_scope else {})
+        session = dataclasses.replace(proxied_session,
+                                      config=base.replace(**{"profile": "dev", **config}))
         fault_proxy.faults = list(faults)
         try:
-            return session.run(checks_by_id[MACHINE])
+            return run_all(session, checks_by_id)
         finally:
             fault_proxy.faults = []
     yield run
 
 
-def test_machine_passes_on_aws_like_target(run_machine: RunMachine) -> None:
-    result = run_machine(aws_like())
-    assert result.outcome == "passed", result.message
-    assert result.observed["calls"] > 0 and not result.observed["tolerated_known_deviation"]
+def test_machine_facts_pass_on_aws_like_target(run_machine: RunMachine) -> None:
+    results = run_machine(aws_like())
+    assert not failing(results), {f: r.message for f, r in failing(results).items()}
+    assert not differing(results)
+    checks = [r for f, r in results.items() if not observed_only(f)]
+    runs = {r.observed["run"]["calls"] for r in checks}
+    assert len(runs) == 1, "the facts of one session share one run"
+    summary = checks[0].observed["run"]
+    assert summary["transitions_judged"] == f"{len(TABLE)}/{len(TABLE)}", summary
+    assert all(r.observed["judged"] for r in checks)
 
 
-@pytest.mark.parametrize("fault", [
-    STUCK_UNCONFIRMED,
-    on_repeat("ConfirmSignUp", fp.success({})),
-    fp.Fault(fp.member("__type", "ExpiredCodeException"), operation="ConfirmSignUp",
-             when_type="CodeMismatchException"),
-], ids=["status-stuck-unconfirmed", "second-confirmation-succeeds", "wrong-code-error-type"])
-def test_machine_fails_with_shrunk_reproduction(fault: fp.Fault,
-                                                run_machine: RunMachine) -> None:
-    result = run_machine(aws_like_but(fault))
-    assert result.outcome == "failed", result.message
-    code = snippet_of(result)
-    ast.parse(code)  # the reproduction is valid Python
-    calls = code.count("\nstep(")
-    assert 2 <= calls <= 12, code  # shrunk: a handful of calls, not the whole run
-    assert "Password=PW" in code
-    assert not re.search(r"Cc[0-9a-f]{12}9!", result.message), "a suite password leaked"
+@pytest.mark.parametrize("answer", [
+    fp.status(500),
+    fp.success({"UserConfirmed": False, "UserSub": str(uuid.uuid4())}),
+], ids=["500", "200"])
+def test_duplicate_sign_up_answer_fails_the_duplicate_fact(answer: fp.Mutation,
+                                                           run_machine: RunMachine) -> None:
+    results = run_machine(aws_like_but(fp.Fault(answer, operation="SignUp",
+                                                when_type="UsernameExistsException")))
+    assert set(failing(results)) == {"signup.duplicate-username"}, \
+        {f: r.message for f, r in failing(results).items()}
+    result = results["signup.duplicate-username"]
+    status = "500" if "500" in str(result.signature) else "200"
+    assert f"status={status}" in result.signature, result.signature
+    assert any(s.startswith("sign_up@") for s in result.signature), result.signature
+    assert_reproduction(result)
+
+
+def test_status_stuck_unconfirmed_fails_the_confirm_facts(run_machine: RunMachine) -> None:
+    results = run_machine(aws_like_but(STUCK_UNCONFIRMED))
+    confirm = results["lifecycle.confirm.success"]
+    assert confirm.outcome == "failed", confirm.message
+    assert "get_user@CONFIRMED=UserStatus=UNCONFIRMED" in confirm.signature, confirm.signature
+    assert_reproduction(confirm)
+    assert results["lifecycle.confirm.admin.success"].outcome == "failed"
+    # The model follows the target, which never shows CONFIRMED: what needs a CONFIRMED user
+    # is never judged, and a fact never judged does not pass.
+    unjudged = results["lifecycle.auth.success"]
+    assert unjudged.outcome == "failed" and "not exercised (" in unjudged.message
+    assert unjudged.signature == ["status=none", "type=none",
+                                  "sign_in_right@CONFIRMED=not exercised"]
+
+
+@pytest.mark.parametrize("error_type,marker", [
+    ("ExpiredCodeException", ""), ("UsernameExistsException", " (undeclared)"),
+], ids=["declared", "undeclared"])
+def test_wrong_code_with_another_error_fails_the_wrong_code_fact(
+        error_type: str, marker: str, run_machine: RunMachine) -> None:
+    results = run_machine(aws_like_but(fp.Fault(fp.member("__type", error_type),
+                                                operation="ConfirmSignUp",
+                                                when_type="CodeMismatchException")))
+    assert set(failing(results)) == {"lifecycle.confirm.wrong-code"}, \
+        {f: r.message for f, r in failing(results).items()}
+    result = results["lifecycle.confirm.wrong-code"]
+    assert result.signature == ["status=400", f"type={error_type}",
+                                f"confirm_wrong@UNCONFIRMED=400 {error_type}{marker}"]
+    assert_reproduction(result)
+
+
+@pytest.mark.parametrize("answer,judged", [
+    (fp.status(500), "failed"), (fp.member("__type", "ResourceNotFoundException"), "passed"),
+], ids=["500-fails-the-floor", "declared-error-only-observed"])
+def test_inferred_answer_is_observed_and_judged_by_the_floor(
+        answer: fp.Mutation, judged: str, run_machine: RunMachine) -> None:
+    """AdminConfirmSignUp for a missing user: UserNotFoundException is only inferred, so
+    another answer is recorded, never failed; a 5xx still fails the floor."""
+    results = run_machine(aws_like_but(fp.Fault(answer, operation="AdminConfirmSignUp",
+                                                when_type="UserNotFoundException")))
+    assert differing(results) == {"lifecycle.confirm.admin.unknown-user"}
+    observed = results["lifecycle.confirm.admin.unknown-user"].observed
+    assert observed["differs"].keys() == {"admin_confirm@absent"}, observed
+    assert set(failing(results)) == ({FLOOR} if judged == "failed" else set())
+    if judged == "failed":
+        floor = results[FLOOR]
+        assert "admin_confirm@absent=500 UserNotFoundException" in floor.signature
+        assert_reproduction(floor)
+
+
+def resync_read_fails() -> list[fp.Fault]:
+    """A duplicate SignUp answers 200 (a divergence), then AdminGetUser of that user 500."""
+    diverged: set[str] = set()
+
+    def duplicate_accepted(r: fp.Response, req: dict) -> None:
+        diverged.add(req.get("Username", ""))
+        fp.success({"UserConfirmed": False, "UserSub": str(uuid.uuid4())})(r, req)
+    return aws_like_but(
+        fp.Fault(duplicate_accepted, operation="SignUp", when_type="UsernameExistsException"),
+        fp.Fault(fp.error("InternalErrorException", "An error occurred.", 500),
+                 operation="AdminGetUser", when=lambda req: req.get("Username") in diverged))
+
+
+def test_resync_read_answering_500_is_an_error_not_absent(run_machine: RunMachine) -> None:
+    results = run_machine(resync_read_fails())
+    assert results["signup.duplicate-username"].outcome == "failed"
+    others = {f: r for f, r in results.items() if f != "signup.duplicate-username"}
+    assert {r.outcome for r in others.values()} == {"error"}, \
+        {f: (r.outcome, r.message) for f, r in others.items()}
+    message = others["lifecycle.confirm.success"].message
+    assert "set-up failed" in message and "AdminGetUser answered 500" in message, message
 
 
 @pytest.fixture(scope="module")
 def direct_session(moto_server: MotoTarget) -> Iterator[CheckSession]:
-    """Plain moto without the proxy (faster), scoped by moto's expectations file."""
+    """Plain moto without the proxy (faster), no expectations (the machine never reads them)."""
     config = RunConfig(endpoint=moto_server.endpoint, profile="dev")
-    session = build_session(MotoTarget(config), config, load_expectations("moto"))
+    session = build_session(MotoTarget(config), config, {})
     yield session
     session.provisioner.cleanup()
 
 
-def run_direct(session: CheckSession, checks_by_id: dict, **config: object) -> CheckResult:
-    scoped = dataclasses.replace(session, config=session.config.replace(**config))
-    return scoped.run(checks_by_id[MACHINE])
+def fresh(session: CheckSession, **config: object) -> CheckSession:
+    return dataclasses.replace(session, config=session.config.replace(**config))
 
 
-def test_machine_scoped_to_moto_passes_on_plain_moto(direct_session: CheckSession,
-                                                     checks_by_id: dict) -> None:
-    result = run_direct(direct_session, checks_by_id, profile="ci")
-    assert result.outcome == "passed", result.message
-    assert "lifecycle.confirm.wrong-code" in result.observed["tolerated_known_deviation"]
+def test_plain_moto_is_judged_on_every_transition(direct_session: CheckSession,
+                                                  checks_by_id: dict) -> None:
+    results = run_all(fresh(direct_session, profile="ci"), checks_by_id)
+    for fact_id, result in results.items():
+        assert "not exercised" not in str(result.signature), (fact_id, result.message)
+        assert result.outcome in ("passed", "failed"), (fact_id, result.message)
+    # moto accepts any code: a wrong one confirms the user (it once passed unjudged).
+    assert "confirm_wrong@UNCONFIRMED=200" in results["lifecycle.confirm.wrong-code"].signature
+    passed = next(r for f, r in results.items() if r.outcome == "passed" and not observed_only(f))
+    assert passed.observed["run"]["transitions_judged"] == f"{len(TABLE)}/{len(TABLE)}"
 
 
-def test_machine_scoped_to_moto_still_catches_a_new_deviation(run_machine: RunMachine) -> None:
-    result = run_machine([STUCK_UNCONFIRMED], moto_scope=True)
-    assert result.outcome == "failed", result.message
+def verdicts(results: Results) -> dict[str, tuple]:
+    return {f: (r.outcome, tuple(r.signature or ()),
+                tuple(sorted((r.observed.get("judged") or {}).items()))
+                if r.outcome == "passed" else ()) for f, r in results.items()}
 
 
-def test_same_seed_same_sequences(direct_session: CheckSession, checks_by_id: dict) -> None:
-    runs = [run_direct(direct_session, checks_by_id, seed=seed) for seed in (7, 7, 8)]
-    assert all(r.outcome == "passed" for r in runs), [r.message for r in runs]
-    keys = [(r.observed["calls"], r.observed["judged"]) for r in runs]
-    assert keys[0] == keys[1]
-    assert keys[0] != keys[2]
+def test_same_seed_same_results_one_run_per_session(direct_session: CheckSession,
+                                                    checks_by_id: dict,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    first, again, other = (fresh(direct_session, seed=s) for s in (7, 7, 8))
+    a, b, c = (run_all(s, checks_by_id) for s in (first, again, other))
+    assert verdicts(a) == verdicts(b)
+    assert verdicts(a) != verdicts(c)  # another seed, other sequences (other judged counts)
+    shared = machine_run(first.context())
+    assert shared is machine_run(first.context()), "one run per session"
+    monkeypatch.setattr(MachineRun, "execute", lambda self: None)  # only the cache is tested
+    target_changed()
+    assert machine_run(first.context()) is not shared, "a changed target gets a new run"

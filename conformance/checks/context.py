@@ -40,8 +40,8 @@ class OracleGaveNoCode(Failure, Unsupported):
     """The target claims a code oracle and it named no code for a user it should know.
 
     A Failure (the check fails, signature `code-oracle=no code`). Also an Unsupported, for
-    the one caller that may skip a step instead: the state machine, whose model can hold a
-    user the target (tolerably, by a listed deviation) never created.
+    the one caller that handles it per step instead: the state machine, which records it as a
+    divergence of the step's fact (or skips a CONFIRMED user's used code).
     """
 
     def __init__(self, pool_id: str, username: str) -> None:
@@ -63,9 +63,9 @@ class Ctx:
     observed: dict[str, Any] = field(default_factory=dict)
     # The run's RunConfig (seed, profile: the state machine's budget); None in bare contexts.
     config: Any = None
-    # Check ids the target's expectations list as known deviations (the state machine leaves
-    # those behaviours to their own checks instead of failing on them again).
-    known_deviations: frozenset[str] = frozenset()
+    # What the checks of one session share (the state machine's run, made once and judged
+    # fact by fact); a bare Ctx has its own.
+    shared: dict[str, Any] = field(default_factory=dict)
 
     # -- raw calls -------------------------------------------------------------------------
     def call(self, operation: str, body: Any = None, **kwargs: Any) -> Exchange:

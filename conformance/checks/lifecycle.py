@@ -5,20 +5,21 @@ A user moves absent -> UNCONFIRMED (SignUp) -> CONFIRMED (ConfirmSignUp with the
 code, or AdminConfirmSignUp) -> absent (AdminDeleteUser). The checks here judge the state
 SignUp leaves (AdminGetUser); confirm.py, resend.py and auth.py judge each transition and
 its errors; conformance/machines/lifecycle.py runs random sequences of all of them against
-a reference model (`state.machine.lifecycle`). Every expectation is a fact in
-specs/behaviours/lifecycle.toml. Users always sign up WITH an email on pool "main", which
+a reference model, judged fact by fact (`state.machine.<fact id>`). Every expectation is a
+fact in specs/behaviours/lifecycle.toml. Users always sign up WITH an email on pool "main", which
 auto-verifies email, so confirmation codes go to email.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Callable
 
 from conformance.checks.assertions import UUID_RE, expect_equal, expect_ok, expect_true
 from conformance.checks.context import Ctx
-from conformance.checks.registry import check
+from conformance.checks.registry import check, observation
 from conformance.exchange import Exchange
+from conformance.machines import model
 from conformance.provision import AppClient
 from conformance.spec.facts import fact
 
@@ -173,15 +174,31 @@ def signup_after_delete(ctx: Ctx) -> None:
                 {"UserSub": "a new sub"}, {"first": first.sub, "second": again.get("UserSub")})
 
 
-# -- the model-based state machine ---------------------------------------------------------
-@check("state.machine.lifecycle", "ConfirmSignUp", "state",
-       facts=("lifecycle.confirm.success", "lifecycle.confirm.wrong-code",
-              "lifecycle.confirm.already-confirmed", "lifecycle.confirm.admin.success",
-              "lifecycle.resend.success", "lifecycle.auth.unconfirmed",
-              "lifecycle.auth.success", "lifecycle.auth.unknown-user.legacy"),
-       requires=ADMIN)
-def lifecycle_machine(ctx: Ctx) -> dict[str, Any]:
-    """Random sequences of lifecycle calls over a few usernames agree with a reference model."""
-    from conformance.machines.lifecycle import run_machine
+# -- the model-based state machine: one check per fact of its model ---------------------------
+def _machine_check(fact_id: str) -> Callable[[Ctx], dict[str, Any]]:
+    def judged_by_machine(ctx: Ctx) -> dict[str, Any]:
+        from conformance.machines.lifecycle import judge_fact
 
-    return run_machine(ctx)
+        return judge_fact(ctx, fact_id)
+
+    what = ("records what the target answers where AWS's answer is only inferred"
+            if model.observed_only(fact_id) else "agree with")
+    judged_by_machine.__doc__ = (f"The lifecycle state machine's random sequences {what}: "
+                                 f"{fact_id}: {fact(fact_id).summary}")
+    return judged_by_machine
+
+
+def _register_machine_checks() -> None:
+    """`state.machine.<fact id>` for every fact of the machine's model (model.FACTS), each
+    answered from the session's one run (conformance/machines/lifecycle.py): a check, or an
+    observation where the fact is only inferred (the machine judges model.FLOOR there)."""
+    for fact_id in model.FACTS:
+        name, operation = f"state.machine.{fact_id}", fact(fact_id).operation or "SignUp"
+        facts, requires = (fact_id, *model.depends(fact_id)), tuple(model.requires(fact_id))
+        register = (observation(name, operation, facts=facts, requires=requires)
+                    if model.observed_only(fact_id)
+                    else check(name, operation, "state", facts=facts, requires=requires))
+        register(_machine_check(fact_id))
+
+
+_register_machine_checks()

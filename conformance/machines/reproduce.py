@@ -1,4 +1,4 @@
-"""A failing state-machine run as a runnable Python snippet (boto3 calls, in order).
+"""A state-machine divergence's sequence as a runnable Python snippet (boto3 calls, in order).
 
 Secrets never appear: every password in the journal is a symbol (`PW` for the right one,
 `PW + "x"` for a wrong one) bound to a fresh example value in the snippet, which works just
@@ -37,14 +37,16 @@ def step(name, **kwargs):
 class Entry:
     operation: str
     body: dict[str, Any]   # with passwords replaced by the symbols above
-    expected: str
+    expected: str          # the expected answer; for a call not judged, why it was made
     observed: str
+    judged: bool = True
 
 
 def snippet(entries: list[Entry], endpoint: str, region: str) -> str:
     lines = [HEADER.format(endpoint=endpoint, region=region)]
     for number, entry in enumerate(entries, 1):
-        lines.append(f"# {number}. expected {entry.expected}; target answered {entry.observed}")
+        said = f"expected {entry.expected}" if entry.judged else f"{entry.expected}, not judged"
+        lines.append(f"# {number}. {said}; target answered {entry.observed}")
         lines.append(f"step({xform_name(entry.operation)!r}, {_kwargs(entry.body)})")
     return "\n".join(lines) + "\n"
 

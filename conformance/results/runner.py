@@ -41,10 +41,14 @@ class CheckSession:
     config: Any = None  # the RunConfig (seed, profile) checks such as the state machine read
     # Declared capabilities the start-up probe refuted: checks needing them fail.
     refuted: Mapping[str, Refutation] = field(default_factory=dict)
+    # What the checks of this session share (the state machine's one run); never copied by
+    # dataclasses.replace, so a replaced session starts afresh.
+    shared: dict[str, Any] = field(default_factory=dict, init=False, repr=False,
+                                   compare=False)
 
     def context(self) -> Ctx:
         return Ctx(self.caller, self.provisioner, self.target, self.capabilities,
-                   config=self.config, known_deviations=frozenset(self.expectations))
+                   config=self.config, shared=self.shared)
 
     def run(self, check: Check) -> CheckResult:
         ctx = self.context()

@@ -1,5 +1,5 @@
 """Fault cases for the confirmation-lifecycle checks (conformance/checks/lifecycle.py,
-confirm.py, resend.py, auth.py) and the state machine.
+confirm.py, resend.py, auth.py) and the state machine's facts (`state.machine.*`).
 
 moto accepts any code, never rejects a second confirmation and has no ResendConfirmationCode,
 so several `fixed` lists need state: `AwsLifecycle` is a small stateful overlay, installed
@@ -15,11 +15,13 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
+from conformance.machines.lifecycle import target_changed
+from conformance.machines.model import FACTS, observed_only
 from conformance.spec.facts import fact
 from conformance.targets.moto import FIXED_CODE
 from selftest import faultproxy as fp
 from selftest.cases.case import Case
-from selftest.fixes import aws_error, fact_message, rewrite_message
+from selftest.fixes import aws_error, fact_message
 
 Request = dict[str, Any]
 
@@ -163,6 +165,57 @@ def aws_like_but(*faults: fp.Fault) -> list[fp.Fault]:
     return aws_like() + list(faults)
 
 
+# -- the state machine's facts: one shared run per session, so one fault list per phase -------
+class MachineFaults(list):  # type: ignore[type-arg]
+    """Faults for the `state.machine.*` checks, named for the machine's run cache.
+
+    Those checks share one machine run per session (conformance/machines/lifecycle.py), while
+    the self-tests install other faults in front of moto under one session. Installing a
+    MachineFaults list (the proxy copies it, `list(faults)`, or the meta-test joins it,
+    `[*fixed, *broken]`: iteration either way) tells the machine the target now behaves as
+    under this list, the last one iterated (`target_changed(id(list))`): a check is never
+    judged from a run made under other faults, and the checks installing the same list
+    share one run (two per worker: fixed, fixed + broken)."""
+
+    def __iter__(self):  # type: ignore[no-untyped-def]
+        target_changed(id(self))
+        return super().__iter__()
+
+
+def errors_answer(status: int, operation: str) -> fp.Fault:
+    """Every error of the operation keeps its __type but gets another HTTP status."""
+    def mutate(r: fp.Response, req: Request) -> None:
+        if isinstance(r.json, dict) and r.json.get("__type"):
+            r.status = status
+    return fp.Fault(mutate, operation=operation)
+
+
+FAKE_SUB = "00000000-0000-4000-8000-000000000000"
+
+
+def break_every_fact() -> list[fp.Fault]:
+    """On top of the AWS-like overlay: every fact of the machine's model broken on every step
+    it judges, yet AdminGetUser still re-reads every user, so the run goes on and each fact
+    fails by a divergence of its own (not by "not exercised")."""
+    successes = {"AdminConfirmSignUp": fp.status(201), "AdminDeleteUser": fp.status(201),
+                 "ConfirmSignUp": fp.body({"UserConfirmed": True}),
+                 "ResendConfirmationCode": fp.edit(lambda b, req: {"CodeDeliveryDetails": {
+                     **b["CodeDeliveryDetails"], "DeliveryMedium": "SMS"}}),
+                 "InitiateAuth": fp.edit(lambda b, req: {"AuthenticationResult": {
+                     **b["AuthenticationResult"], "TokenType": "Basic"}}),
+                 "SignUp": fp.member("UserConfirmed", True)}
+    return [
+        *(fp.Fault(mutate, operation=op, when_type="") for op, mutate in successes.items()),
+        *(errors_answer(403, op) for op in ("ConfirmSignUp", "AdminConfirmSignUp",
+                                            "ResendConfirmationCode", "InitiateAuth",
+                                            "AdminDeleteUser")),
+        fp.Fault(fp.status(500), operation="SignUp", when_type="UsernameExistsException"),
+        get_user(set_attribute("sub", FAKE_SUB)),
+        get_user(set_attribute("email_verified", "false"))]
+
+
+MACHINE_FIXED = MachineFaults(aws_like())
+MACHINE_BROKEN = MachineFaults(break_every_fact())  # installed as [*MACHINE_FIXED, *this]
 STUCK_UNCONFIRMED = get_user(set_status("UNCONFIRMED"))
 # Rejects a wrong code (AWS-like) but leaves moto's state change: the user is CONFIRMED anyway.
 WRONG_CODE_REJECTED = fp.Fault(aws("lifecycle.confirm.wrong-code"), operation="ConfirmSignUp",
@@ -205,19 +258,12 @@ CASES: dict[str, Case] = {
     "state.confirm.already-confirmed.status": Case(
         broken=[on_repeat("ConfirmSignUp", aws("lifecycle.confirm.wrong-code"))],
         fixed=[on_repeat("ConfirmSignUp", aws("lifecycle.confirm.already-confirmed"))]),
-    "state.confirm.unknown-user.legacy.status": Case(
-        broken=[fp.Fault(fp.member("__type", "ResourceNotFoundException"),
-                         operation="ConfirmSignUp", when_type="UserNotFoundException")],
-        fixed=[rewrite_message("lifecycle.confirm.unknown-user.legacy")]),
     "state.confirm.unknown-user.enabled.hidden": Case(
         broken=[fp.Fault(fp.error("UserNotFoundException",
                                   fact_message("lifecycle.confirm.admin.unknown-user")),
                          operation="ConfirmSignUp")],
         fixed=[fp.Fault(aws("lifecycle.confirm.wrong-code"), operation="ConfirmSignUp",
                         when_type="UserNotFoundException")]),
-    "state.confirm.unknown-client.status": Case(
-        broken=[fp.Fault(fp.member("__type", "UserNotFoundException"), operation="ConfirmSignUp",
-                         when_type="ResourceNotFoundException")]),
     "state.confirm.secret-hash.missing.status": Case(
         broken=[fp.Fault(aws("lifecycle.confirm.wrong-code"), operation="ConfirmSignUp",
                          when=no_secret_hash)],
@@ -227,9 +273,6 @@ CASES: dict[str, Case] = {
     "state.admin-confirm.already-confirmed.status": Case(
         broken=[on_repeat("AdminConfirmSignUp", aws("lifecycle.resend.confirmed-user"))],
         fixed=[on_repeat("AdminConfirmSignUp", aws("lifecycle.confirm.admin.already-confirmed"))]),
-    "state.admin-confirm.unknown-user.status": Case(
-        broken=[fp.Fault(fp.member("message", "User not found"), operation="AdminConfirmSignUp",
-                         when_type="UserNotFoundException")]),
     "state.admin-confirm.unknown-pool.status": Case(
         broken=[fp.Fault(fp.status(404), operation="AdminConfirmSignUp",
                          when_type="ResourceNotFoundException")]),
@@ -276,6 +319,9 @@ CASES: dict[str, Case] = {
         broken=[HIDDEN_AUTH, fp.Fault(fp.status(403), operation="InitiateAuth",
                                       when_type="NotAuthorizedException")],
         fixed=[HIDDEN_AUTH]),
-    # -- the state machine ---------------------------------------------------------------------
-    "state.machine.lifecycle": Case(broken=aws_like_but(STUCK_UNCONFIRMED), fixed=aws_like()),
+    # -- the state machine: one check per fact; the broken run fails each by a divergence of
+    # its own, and each check's replay of it fires the faults (test_state_machine.py breaks
+    # one fact at a time). Facts only inferred are observations (no case).
+    **{f"state.machine.{fact_id}": Case(broken=MACHINE_BROKEN, fixed=MACHINE_FIXED)
+       for fact_id in FACTS if not observed_only(fact_id)},
 }
