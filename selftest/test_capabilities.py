@@ -41,7 +41,7 @@ ADMIN_500 = fp.Fault(fp.error("InternalErrorException", "admin is broken", 500),
                      operation="AdminGetUser")
 ADMIN_REASON = "AdminGetUser answered 500 InternalErrorException"
 ADMIN_SIGNATURE = ["capability=admin refuted"]
-ADMIN_CHECKS = ("admingetuser.response.shape", "state.signup.unconfirmed",
+ADMIN_CHECKS = ("admingetuser.response.shape", "state.admin-confirm.confirms",
                 "adminconfirmsignup.response.shape")
 ADMIN_PAIR = "generated.SignUp.output-shape"  # every generated pair needs admin
 PLAIN_CHECK = "wire.request-id.success"        # needs no capability

@@ -12,6 +12,7 @@ import pytest
 from conformance.checks import all_checks
 from conformance.targets.moto import FIXED_CODE
 from selftest import faultproxy as fp
+from selftest.cases.lifecycle import INFERRED_DISAGREE
 from selftest.conftest import RunCheck
 
 OBSERVATIONS = sorted(c.id for c in all_checks()
@@ -40,3 +41,17 @@ def test_observation_follows_the_target(run_check: RunCheck) -> None:
                      when=lambda req: req.get("ConfirmationCode") != FIXED_CODE)
     result = run_check("state.observe.confirm.confirmed-user-wrong-code", [fault])
     assert result.observed["type"] == "CodeMismatchException"
+
+
+@pytest.mark.parametrize("obs_id", sorted(INFERRED_DISAGREE))
+def test_inferred_fact_is_recorded_beside_what_the_target_shows(obs_id: str,
+                                                                run_check: RunCheck) -> None:
+    """Inferred AWS behaviour is an observation: plain moto agrees with it, a rewritten
+    answer disagrees, and neither is a verdict."""
+    plain = run_check(obs_id)
+    assert (plain.outcome, plain.observed.get("agrees")) == ("passed", True), plain.observed
+    faults = INFERRED_DISAGREE[obs_id]
+    before = [f.fired for f in faults]
+    bent = run_check(obs_id, faults)
+    assert any(f.fired > b for f, b in zip(faults, before)), "the fault never fired"
+    assert (bent.outcome, bent.observed.get("agrees")) == ("passed", False), bent.observed

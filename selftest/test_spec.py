@@ -100,10 +100,7 @@ WEAK = ("inferred", "unknown")
 # Checks of conformance/checks/lifecycle.py (another owner) resting only on the inferred
 # lifecycle.state.after-signup / lifecycle.signup.after-delete: to become observations there
 # (requested in issue 10). Remove an id here once its check no longer rests only on them.
-PENDING_OBSERVATIONS = frozenset({
-    "state.signup.unconfirmed", "state.signup.enabled", "state.signup.sub-matches",
-    "state.signup.attributes-as-sent", "state.signup.after-delete.new-sub",
-})
+PENDING_OBSERVATIONS: frozenset[str] = frozenset()  # none left
 
 
 def weak_checks() -> list[str]:
