@@ -140,7 +140,7 @@ class Ctx:
         return ex.json
 
     def require_ok(self, ex: Exchange, step: str) -> None:
-        ex.ok_json(SetupError, f"setup step {step}")
+        ex.ok_json(SetupError, f"set-up failed: {step}")
 
     def observe(self, **values: Any) -> None:
         """Record what the target did (observations only)."""
