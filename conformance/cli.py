@@ -294,10 +294,14 @@ def cmd_checks(args: argparse.Namespace) -> int:
     for item in all_checks():
         caps = f" requires={','.join(sorted(item.requires))}" if item.requires else ""
         print(f"{item.id}\t{item.category}\t{item.operation}{caps}")
-    from conformance.generated.pairs import all_pairs, pair_id
+    from conformance.generated.pairs import (
+        all_observations, all_pairs, observation_id, pair_id,
+    )
 
     for operation, generated in all_pairs():
         print(f"{pair_id(operation, generated)}\tgenerated\t{operation}")
+    for operation, kind in all_observations():
+        print(f"{observation_id(operation, kind)}\tobservation\t{operation}")
     return EXIT_OK
 
 

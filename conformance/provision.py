@@ -43,6 +43,10 @@ POOLS: dict[str, dict[str, Any]] = {
     # usernames): the users such a target wrongly creates stay out of the pools other checks
     # list and validate.
     "scratch": {"Policies": STRICT_POLICY},
+    # Generated ListUsers cases list this pool: only the generated run's own well-formed user
+    # is in it, so what ListUsers answers does not depend on which users the other
+    # operations' generated cases (run in parallel) happened to create first.
+    "listing": {"Policies": STRICT_POLICY},
 }
 _FLOWS = ["ALLOW_USER_PASSWORD_AUTH", "ALLOW_ADMIN_USER_PASSWORD_AUTH",
           "ALLOW_REFRESH_TOKEN_AUTH", "ALLOW_USER_SRP_AUTH"]

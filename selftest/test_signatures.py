@@ -218,4 +218,4 @@ def test_baseline_update_sets_signatures_keeps_reasons_and_merges_kinds(tmp_path
                                "signature": ["status=200"]}
     assert entries["gen"]["signature"] == ["2xx y", "5xx x"]          # union over the runs
     assert entries["gone"]["signature"] == ["k"] and "['gone']" in summary  # stale: named
-    assert entries["new"]["signature"] == ["a=b"] and "1 entries drafted" in summary
+    assert entries["new"]["signature"] == ["a=b"] and "1 entries drafted" in summary and "review the reason): ['hand']" in summary

@@ -37,6 +37,9 @@ PER_OPERATION: dict[str, dict[str, str]] = {
     "ChangePassword": {"PreviousPassword": "password.confirmed",
                        "ProposedPassword": "password.confirmed"},
     "DeleteUser": {"AccessToken": "token.victim"},
+    # its own pool (provision.POOLS["listing"]): the answer must not depend on what the other
+    # operations' cases, running in parallel, created in the main pool
+    "ListUsers": {"UserPoolId": "pool_id.listing"},
 }
 # user -> confirmed? (unconfirmed users are the ones the confirmation operations act on)
 USERS: dict[str, bool] = {"confirmed": True, "victim": True, "deletable": True, "forgot": True,
@@ -108,6 +111,12 @@ class _Setup:
                                             "Username": self.ids.values[f"user.{user}"]})
         for user in SIGNED_IN:
             self.ids.values[f"token.{user}"] = self._sign_in(user)
+        listing = provisioner.client("listing", "public")
+        self.ids.values["pool_id.listing"] = listing.pool_id
+        self._ok("SignUp", {"ClientId": listing.client_id, "Username":
+                            f"{provisioner.prefix}-gen-listed", "Password": policy_password(),
+                            "UserAttributes": [{"Name": "email",
+                                                "Value": "listed@example.com"}]})
         self.ids.values["password.confirmed"] = self.ids.passwords["confirmed"]
         return self.ids
 

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -148,9 +149,10 @@ def update_file(path: Path, files: list[Path]) -> str:
     are and named in the summary (stale, or not run)."""
     doc = merged(files)
     by_id = {c["id"]: c for c in doc.get("checks", [])}
-    lines, listed, changed, not_failing = _rewrite(path.read_text().splitlines(), by_id)
+    done = _rewrite(path.read_text().splitlines(), by_id)
+    lines = done.lines
     drafts = [c for c in sorted(by_id.values(), key=lambda c: c["id"])
-              if c.get("outcome") == FAILED and c["id"] not in listed]
+              if c.get("outcome") == FAILED and c["id"] not in done.listed]
     target = str(doc.get("target", {}).get("name", "the target"))
     if drafts:
         lines += ["", "# --- drafted by `cognito-conformance baseline --update`: review ---", ""]
@@ -158,34 +160,45 @@ def update_file(path: Path, files: list[Path]) -> str:
             lines += _table(check, _reason(check, target))
     path.write_text("\n".join(lines).rstrip("\n") + "\n")
     unstable = [c["id"] for c in by_id.values() if c.get("unstable")]
-    return (f"{path}: {changed} signatures set or changed, {len(drafts)} entries drafted; "
-            f"listed but not failing (stale or not run): {not_failing or 'none'}; "
+    return (f"{path}: {done.signed} signatures set, {len(drafts)} entries drafted; "
+            f"signature changed (review the reason): {done.changed or 'none'}; "
+            f"listed but not failing (stale or not run): {done.not_failing or 'none'}; "
             f"signature differs between the runs: {unstable or 'none'}")
 
 
-def _rewrite(source: list[str], by_id: dict[str, dict[str, Any]]
-             ) -> tuple[list[str], set[str], int, list[str]]:
+@dataclass
+class Rewrite:
+    lines: list[str] = field(default_factory=list)
+    listed: set[str] = field(default_factory=set)
+    not_failing: list[str] = field(default_factory=list)
+    signed: int = 0                                         # entries given a signature
+    changed: list[str] = field(default_factory=list)        # ... that had another one
+
+
+def _rewrite(source: list[str], by_id: dict[str, dict[str, Any]]) -> Rewrite:
     """Walk the file entry by entry; an entry with a new signature gets it right after its
-    `evidence` line (an old `signature` line is dropped), any other line stays as it was."""
-    out: list[str] = []
-    listed: set[str] = set()
-    not_failing: list[str] = []
-    changed = 0
+    `evidence` line (an old `signature` line is dropped, and the entry named in `changed`:
+    its reason may describe the old failure), any other line stays as it was."""
+    out = Rewrite()
     new: str | None = None
+    current = ""
     for line in source:
         match = HEADER.match(line)
         if match:
-            listed.add(match.group("id"))
-            new = _signature_line(by_id.get(match.group("id")))
+            current = match.group("id")
+            out.listed.add(current)
+            new = _signature_line(by_id.get(current))
             if new is None:
-                not_failing.append(match.group("id"))
-            changed += new is not None
+                out.not_failing.append(current)
+            out.signed += new is not None
         elif new is not None and line.startswith("signature"):
+            if line.strip() != new:
+                out.changed.append(current)
             continue
-        out.append(line)
+        out.lines.append(line)
         if new is not None and line.startswith("evidence"):
-            out.append(new)
-    return out, listed, changed, not_failing
+            out.lines.append(new)
+    return out
 
 
 def _signature_line(check: dict[str, Any] | None) -> str | None:
