@@ -18,7 +18,7 @@ import argparse
 import os
 import sys
 from pathlib import Path
-from typing import Sequence
+from typing import NoReturn, Sequence
 
 from conformance.config import ConfigError, RunConfig, add_options, from_sources
 from conformance.targets.base import Target, TargetStartError, available_targets, load_target
@@ -166,16 +166,30 @@ def run_target(config: RunConfig, verbose: bool = False) -> int:
     try:
         _stop_if_interrupted()  # a signal while staging
         return _start_and_run(config, target, staged, verbose)
+    except Exception:  # noqa: BLE001 - re-raised unless a signal caused it
+        # KeyboardInterrupt raised by the signal handler in the middle of a library can
+        # leave it half-updated, so the interrupt may surface as another exception later
+        # (in a pytest hook, in the pool shutdown): once a signal arrived, that is the
+        # interrupt, never a traceback and never a green run.
+        if not _interrupted():
+            raise
+        _set_aside_and_raise(config, target.name, staged)
     except KeyboardInterrupt:
-        with signals_deferred():
-            where = _set_aside(config, target.name, staged)
-        raise RunInterrupted(where) from None
+        _set_aside_and_raise(config, target.name, staged)
     finally:
         with signals_deferred():  # a stop cut short may leave a server (or AWS pools) behind
             try:
                 target.stop()
             finally:
                 results_json.discard(staged)
+
+
+def _set_aside_and_raise(config: RunConfig, name: str, staged: Path) -> NoReturn:
+    from conformance.targets.process import signals_deferred
+
+    with signals_deferred():
+        where = _set_aside(config, name, staged)
+    raise RunInterrupted(where) from None
 
 
 def _start_and_run(config: RunConfig, target: Target, staged: Path, verbose: bool) -> int:

@@ -11,6 +11,9 @@ CC_SELFTEST_BREAK     comma-separated `<how>:<check id>`; how = setup | call (ra
                       never run nor reported)
 CC_SELFTEST_INTERNAL  a check id: pytest_runtest_logfinish raises after it (pytest's
                       INTERNAL_ERROR, exit code 3, with every result already recorded)
+CC_SELFTEST_AFTERMATH set: once a signal arrived, pytest_sessionfinish raises TypeError (an
+                      interrupt that surfaces as another exception, as a library left
+                      half-updated by KeyboardInterrupt can make it)
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ import os
 import pytest
 
 BREAK_VAR, INTERNAL_VAR = "CC_SELFTEST_BREAK", "CC_SELFTEST_INTERNAL"
+AFTERMATH_VAR = "CC_SELFTEST_AFTERMATH"
 
 
 def _how(item: pytest.Item) -> str | None:
@@ -57,3 +61,11 @@ def pytest_runtest_logfinish(nodeid: str) -> None:
     wanted = os.environ.get(INTERNAL_VAR)
     if wanted and nodeid.endswith(f"[{wanted}]") and not os.environ.get("PYTEST_XDIST_WORKER"):
         raise RuntimeError("selftest: internal error after the item")
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    from conformance.targets.process import interrupted
+
+    if os.environ.get(AFTERMATH_VAR) and interrupted():
+        raise TypeError("selftest: unsupported operand type(s) for -: 'NoneType' and 'int'")
