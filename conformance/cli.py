@@ -24,6 +24,17 @@ from conformance.config import ConfigError, RunConfig, add_options, from_sources
 from conformance.targets.base import Target, TargetStartError, available_targets, load_target
 
 EXIT_OK, EXIT_UNEXPECTED, EXIT_USAGE, EXIT_TARGET, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
+EXIT_CODES = """exit codes of `run`:
+  0    nothing unexpected
+  1    unexpected failures or passes, check errors, checks that recorded no result,
+       or a --deadline that passed (the checks left are errors)
+  2    bad usage or configuration (options, -k, --report-dir, an expectations file),
+       found before any target starts
+  3    target unreachable or broken: it did not start, the start-up probe got no
+       cognito-idp answer (none, 5xx, or not Cognito's), or it stopped answering mid-run
+  130  interrupted (SIGINT/SIGTERM/SIGHUP); the partial report goes to
+       <report-dir>/interrupted/<target>/
+"""
 LOCAL_EMULATORS = ("moto", "cognito-local", "ministack")
 
 
@@ -38,11 +49,24 @@ class _Parser(argparse.ArgumentParser):
 
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="cognito-conformance",
-                     description="Conformance suite for the Cognito user-pools API.")
-    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
-    run = sub.add_parser("run", help="run the checks against a target")
+                     description="Conformance suite for the Cognito user-pools API.",
+                     epilog=EXIT_CODES, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--version", action="version",
+                        version=f"%(prog)s {_version()}")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser,
+                                metavar="COMMAND")
+    run = sub.add_parser("run", help="run the checks against a target", epilog=EXIT_CODES,
+                         formatter_class=argparse.RawDescriptionHelpFormatter)
     add_options(run.add_argument)
-    run.add_argument("-k", dest="cc_keyword", help="only checks matching this pytest -k expr")
+    run.add_argument("-k", dest="cc_keyword", metavar="EXPR",
+                     help="only checks whose id matches this pytest -k expression "
+                     "(checked before any target starts: a syntax error or an expression "
+                     "matching no check is exit 2)")
+    run.add_argument("--deadline", dest="cc_deadline_s", type=float, metavar="SECONDS",
+                     default=None,
+                     help="time limit for the whole run: when it passes, every check not "
+                     "yet run is an error ('run deadline of S s passed') and the run exits "
+                     "1; a running Schemathesis operation finishes first")
     run.add_argument("--i-understand-this-creates-resources", dest="cc_allow_aws",
                      action="store_true", default=None,
                      help="required for --target aws: resources are created in your account")
@@ -62,12 +86,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _add_cleanup_baseline(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     cleanup = sub.add_parser("cleanup", help="delete leftover pools named with the run prefix")
-    cleanup.add_argument("--target", dest="cc_target", default=None,
+    cleanup.add_argument("--target", dest="cc_target", default=None, metavar="NAME",
                          help="aws (default) or url; url needs --endpoint")
-    cleanup.add_argument("--endpoint", dest="cc_endpoint", default=None)
-    cleanup.add_argument("--region", dest="cc_region", default=None)
-    cleanup.add_argument("--report-dir", dest="cc_report_dir", default=None)
-    cleanup.add_argument("--prefix", default=None, help="pool-name prefix (default ccf-)")
+    cleanup.add_argument("--endpoint", dest="cc_endpoint", default=None, metavar="URL")
+    cleanup.add_argument("--region", dest="cc_region", default=None, metavar="REGION")
+    cleanup.add_argument("--report-dir", dest="cc_report_dir", default=None, metavar="DIR")
+    cleanup.add_argument("--prefix", default=None, metavar="PREFIX",
+                         help="pool-name prefix (default ccf-)")
     baseline = sub.add_parser("baseline", help="draft expectations TOML entries for every "
                               "unexpected failure in a results.json")
     baseline.add_argument("results", nargs="+",
@@ -78,6 +103,15 @@ def _add_cleanup_baseline(sub: argparse._SubParsersAction) -> None:  # type: ign
     baseline.add_argument("--update", metavar="FILE", default=None,
                           help="rewrite this expectations file in place: set every entry's "
                           "signature from the runs, append drafts for unlisted failures")
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("cognito-conformance")
+    except PackageNotFoundError:
+        return "(not installed)"
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -99,6 +133,11 @@ def cmd_run(args: argparse.Namespace) -> int:
     config = from_sources(vars(args))
     names = _target_names(config)
     _validate_expectations(config, names)
+    _validate_keyword(config.keyword)
+    if config.deadline_s is not None:  # the whole run's, shared with pytest-xdist workers
+        import time
+
+        config = config.replace(deadline_at=time.time() + config.deadline_s)
     done: list[str] = []
     worst = EXIT_OK
     try:
@@ -112,6 +151,10 @@ def cmd_run(args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         ran = f"after {', '.join(done)} completed" if done else "before any target ran"
         return _interrupted_line(ran, names[len(done):])
+    if config.target == "all":  # the cross-target page: reports/index.html, matrix.md/.json
+        from conformance.reporting.matrix import write_matrix_and_tell
+
+        write_matrix_and_tell(Path(config.report_dir), strict=False)
     return worst
 
 
@@ -123,6 +166,55 @@ def _validate_expectations(config: RunConfig, names: list[str]) -> None:
     directory = Path(config.expectations_dir) if config.expectations_dir else None
     for name in names:
         validate(name, directory)
+
+
+def _validate_keyword(keyword: str | None) -> None:
+    """-k, before any target starts: a syntax error or an expression no item would match
+    is exit 2. Matched as pytest's -k matches an item (pytest's own Expression, names
+    compared case-insensitively by substring): each item's names are those pytest gives it
+    (conformance/suite: test function, `test_x[<id>]`, module, packages, markers), so a
+    valid expression is never refused; one matching too much is caught by pytest itself."""
+    if not keyword:
+        return
+    from _pytest.mark.expression import Expression  # what pytest's -k itself compiles
+
+    try:
+        expression = Expression.compile(keyword)
+    except SyntaxError as exc:  # pytest 8.4+; ParseError before (a SyntaxError's sibling)
+        raise ConfigError(f"-k {keyword!r}: not a valid pytest -k expression: "
+                          f"{exc.msg} (column {exc.offset})") from None
+    for names in _item_names():
+        lowered = [n.lower() for n in names]
+
+        def matcher(ident: str, /, **kwargs: object) -> bool:
+            if kwargs:
+                raise ConfigError(f"-k {keyword!r}: keyword arguments are not supported")
+            ident = ident.lower()
+            return any(ident in name for name in lowered)
+
+        if expression.evaluate(matcher):
+            return
+    raise ConfigError(f"-k {keyword!r} matches no check, generated pair or observation "
+                      "(`cognito-conformance checks` lists the ids)")
+
+
+def _item_names() -> list[list[str]]:
+    """The names pytest's -k sees for each item of conformance.suite."""
+    from conformance.checks import all_checks
+    from conformance.generated.pairs import (
+        all_observations, all_pairs, observation_id, pair_id,
+    )
+
+    common = ["conformance", "suite", "parametrize"]
+    items = [[f"test_check[{c.id}]", "test_check", "test_checks.py", *common,
+              *(["xdist_group"] if c.id.startswith("state.machine.") else [])]
+             for c in all_checks()]
+    items += [[f"test_generated[{pair_id(op, chk)}]", "test_generated",
+               "test_generated.py", "xdist_group", *common] for op, chk in all_pairs()]
+    items += [[f"test_generated_observation[{observation_id(op, kind)}]",
+               "test_generated_observation", "test_generated.py", "xdist_group", *common]
+              for op, kind in all_observations()]
+    return items
 
 
 def _interrupted_line(what: str, not_started: list[str]) -> int:
@@ -283,7 +375,8 @@ def _finish(config: RunConfig, name: str, staged: Path, code: int) -> int:
     final = config.target_report_dir(name)
     with signals_deferred():
         results_json.publish(staged, final)
-    print_summary(doc, final / "results.json")
+    print_summary(_condensed(doc), final / "results.json")
+    _cut_short_line(config, name, doc, final)
     if code not in (ExitCode.OK, ExitCode.TESTS_FAILED):
         print(f"cognito-conformance: error: {name}: pytest ended with exit code {code} "
               "(see its output above)", file=sys.stderr)
@@ -294,6 +387,41 @@ def _finish(config: RunConfig, name: str, staged: Path, code: int) -> int:
 def _attach_info(target: Target) -> dict[str, str]:
     info = getattr(target, "attach_info", None)
     return dict(info()) if callable(info) else {}
+def _cut_off(result: dict) -> str | None:
+    """`stopped` / `deadline` for a result the breaker or the deadline decided, else None."""
+    from conformance.wire import STOPPED
+
+    message = str(result.get("message", ""))
+    if result.get("outcome") != "error":
+        return None
+    if result.get("unreachable") or message.startswith(STOPPED):
+        return "stopped"
+    return "deadline" if message.startswith("run deadline") else None
+
+
+def _condensed(doc: dict) -> dict:
+    """The summary without one line per check the breaker or the deadline cut off (the
+    counts stay whole): one stderr line says it instead (_cut_short_line)."""
+    return {**doc, "checks": [c for c in doc["checks"] if not _cut_off(c)]}
+
+
+def _cut_short_line(config: RunConfig, name: str, doc: dict, final: Path) -> None:
+    """ONE stderr line when the target stopped answering or the deadline passed."""
+    results = doc["checks"] + doc["observations"]
+    cut = [_cut_off(r) for r in results]
+    if "stopped" in cut:
+        first = next(r for r, c in zip(results, cut) if c == "stopped")
+        why = str(first.get("message", ""))[:200]
+        print(f"cognito-conformance: error: {name}: target stopped answering at "
+              f"{doc['target'].get('endpoint') or config.endpoint}: {cut.count('stopped')} "
+              f"of {len(results)} checks and observations are errors ({why}); report: "
+              f"{final / 'results.json'}", file=sys.stderr)
+    elif "deadline" in cut:
+        print(f"cognito-conformance: error: {name}: run deadline of {config.deadline_s:g} s "
+              f"passed: {cut.count('deadline')} of {len(results)} checks and observations "
+              f"did not run (errors); report: {final / 'results.json'}", file=sys.stderr)
+
+
 
 
 def cmd_targets(args: argparse.Namespace) -> int:

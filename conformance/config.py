@@ -57,6 +57,8 @@ class RunConfig:
     allow_aws: bool = False
     code_command: str | None = None
     expectations_dir: str | None = None  # CC_EXPECTATIONS_DIR; None = the shipped files
+    deadline_s: float | None = None  # --deadline: seconds for the whole run (None: none)
+    deadline_at: float | None = None  # its epoch time, set by the CLI when the run starts
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -111,7 +113,12 @@ ENV_VARS = {"CC_TARGET": "target", "CC_ENDPOINT": "endpoint", "AWS_REGION": "reg
             "CC_PROFILE": "profile", "CC_SEED": "seed", "CC_MAX_EXAMPLES": "max_examples",
             "CC_CODE_COMMAND": "code_command", "CC_EXPECTATIONS_DIR": "expectations_dir"}
 # `run`-only flags (cli.py adds them as dest=cc_<field>): -k and the AWS opt-in.
-CLI_ONLY = ("keyword", "allow_aws")
+CLI_ONLY = ("keyword", "allow_aws", "deadline_s")
+# Shown in --help instead of argparse's default (the dest, CC_...); an option missing here
+# gets its flag name in capitals.
+METAVARS = {"target": "NAME", "endpoint": "URL", "region": "REGION", "report_dir": "DIR",
+            "workers": "N", "seed": "N", "max_examples": "N", "timeout_s": "SECONDS",
+            "code_command": "COMMAND"}
 _TYPES: dict[str, Callable[[str], Any]] = {"seed": int, "max_examples": int, "workers": int,
                                            "timeout_s": float}
 
@@ -120,6 +127,9 @@ def add_options(add: Callable[..., Any], prefix: str = "--") -> None:
     """Register OPTIONS on argparse (`prefix="--"`) or pytest (`prefix="--cc-"`)."""
     for flags, kwargs, dest in OPTIONS:
         names = [prefix + f[2:] for f in flags]
+        if "choices" not in kwargs and "metavar" not in kwargs:
+            kwargs = {**kwargs, "metavar": METAVARS.get(dest, flags[0][2:].upper()
+                                                      .replace("-", "_"))}
         add(*names, dest=f"cc_{dest}", default=None, **kwargs)
 
 
@@ -144,10 +154,66 @@ def from_sources(options: Mapping[str, Any], env: Mapping[str, str] | None = Non
 
 
 def _validated(config: RunConfig) -> RunConfig:
+    """Every value a run could trip over later, checked before any target starts: each
+    problem is one ConfigError line (exit 2). Nothing is created here (the report folder
+    is only checked to be creatable)."""
     if config.profile not in PROFILES:
         raise ConfigError(f"unknown profile {config.profile!r}; choose from {sorted(PROFILES)}")
-    if config.endpoint and not config.endpoint.startswith(("http://", "https://")):
-        raise ConfigError(f"--endpoint must be an http(s) URL, got {config.endpoint!r}")
+    if config.endpoint is not None:
+        check_endpoint(config.endpoint)
     if config.workers < 0 or (config.max_examples is not None and config.max_examples < 1):
         raise ConfigError("--workers must be >= 0 and --max-examples >= 1")
+    check_seconds("--timeout", config.timeout_s)
+    if config.deadline_s is not None:
+        check_seconds("--deadline", config.deadline_s)
+    check_report_dir(config.report_dir)
     return config
+
+
+def check_endpoint(url: str) -> None:
+    """An http(s) URL with a host (and a numeric port, if any)."""
+    from urllib.parse import urlsplit
+
+    bad = f"--endpoint must be an http(s) URL with a host, e.g. http://127.0.0.1:5000; got {url!r}"
+    if not isinstance(url, str) or not url or any(c.isspace() for c in url):
+        raise ConfigError(bad)
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError as exc:
+        raise ConfigError(f"{bad} ({exc})") from None
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ConfigError(bad)
+    if port == 0:
+        raise ConfigError(f"{bad} (port 0)")
+
+
+def check_seconds(flag: str, value: Any) -> None:
+    """A positive, finite number of seconds."""
+    import math
+
+    if isinstance(value, bool) or not isinstance(value, (int, float)) \
+            or not math.isfinite(value) or value <= 0:
+        raise ConfigError(f"{flag} must be a positive number of seconds, got {value!r}")
+
+
+def check_report_dir(path: str) -> None:
+    """A writable folder, or one that can be created (its nearest existing parent is a
+    writable folder). Checked, not created: a refused run writes nothing."""
+    if not path:
+        raise ConfigError("--report-dir must not be empty")
+    folder = Path(path).expanduser().absolute()
+    if folder.exists():
+        if not folder.is_dir():
+            raise ConfigError(f"--report-dir {path!r} is not a folder")
+        if not os.access(folder, os.W_OK | os.X_OK):
+            raise ConfigError(f"--report-dir {path!r} is not writable")
+        return
+    parent = folder.parent
+    while not parent.exists() and parent != parent.parent:
+        parent = parent.parent
+    if not parent.is_dir():
+        raise ConfigError(f"--report-dir {path!r} cannot be created: {parent} is not a folder")
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise ConfigError(f"--report-dir {path!r} cannot be created: {parent} is not "
+                          "writable")

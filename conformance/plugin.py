@@ -39,7 +39,7 @@ from conformance.results.expectations import ExpectationsError, load_expectation
 from conformance.results.outcome import (
     ERROR, EXPECTED_FAILURE, FAILED, UNEXPECTED_PASS, UNSUPPORTED, CheckResult,
 )
-from conformance.results.runner import CheckSession, build_session
+from conformance.results.runner import CheckSession, build_session, settle
 from conformance.targets.base import Target, load_target
 
 RESULT_PROPERTY = "cc_result"
@@ -273,7 +273,9 @@ def target_info(target: Target) -> dict[str, Any]:
 
 
 def report_result(result: CheckResult, target: Target, record: Any) -> None:
-    """Record the result for the Recorder and end the pytest item with a matching verdict."""
+    """Record the result for the Recorder and end the pytest item with a matching verdict.
+    An `error` is first traced to a silent target where it is one (runner.settle)."""
+    result = settle(result, target.endpoint)
     record(RESULT_PROPERTY, json.dumps(result.to_json()))
     record(TARGET_PROPERTY, json.dumps(target_info(target)))
     _attach_allure(result)

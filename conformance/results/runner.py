@@ -9,6 +9,12 @@ checks and the generated pairs alike: `unsupported` when the target never claime
 `failed` when it claimed it and the start-up probe refuted it (the probe's reason in the
 message, its exchange in `observed`, signature `capability=<name> refuted`). Otherwise a
 target whose declared admin calls broke would read as "unsupported" and score better.
+
+A target that stopped answering, or a run past its --deadline, is decided here too, before a
+check (or a generated pair, through `capability_verdict`) starts: once this process's
+breaker for the endpoint is open (conformance/wire.py) every remaining check is `error`
+"target stopped answering" with `unreachable` (exit 3) without a call; once the deadline
+passed every remaining one is `error` "run deadline of S s passed" (exit 1).
 """
 
 from __future__ import annotations
@@ -27,7 +33,9 @@ from conformance.results.expectations import Expectation, apply
 from conformance.results.outcome import ERROR, FAILED, PASSED, UNSUPPORTED, CheckResult
 from conformance.targets.base import Target
 from conformance.targets.probe import Refutation, report_of
-from conformance.wire import Caller, TargetUnreachable
+from conformance.wire import (
+    STOPPED, Caller, DeadlinePassed, TargetUnreachable, breaker, deadline_message,
+)
 
 
 @dataclass
@@ -69,8 +77,20 @@ class CheckSession:
 
     def capability_verdict(self, requires: frozenset[str],
                            observation: bool = False) -> "Verdict | None":
-        """None when the session has every capability in `requires`, else the verdict."""
-        return missing_capability(requires, self.capabilities, self.refuted, observation)
+        """None when the session has every capability in `requires` (and the target still
+        answers, and the deadline has not passed), else the verdict."""
+        return self.run_verdict() or \
+            missing_capability(requires, self.capabilities, self.refuted, observation)
+
+    def run_verdict(self) -> "Verdict | None":
+        """`error` without a call once the breaker is open or the deadline passed."""
+        stopped = breaker(self.caller.endpoint)
+        if stopped.open:
+            return Verdict(ERROR, f"{STOPPED}: {stopped.reason}", unreachable=True)
+        deadline = getattr(self.caller, "deadline", None)
+        if deadline is not None and time.time() >= deadline:
+            return Verdict(ERROR, deadline_message(self.caller.deadline_s))
+        return None
 
     def _execute(self, check: Check, ctx: Ctx) -> "Verdict":
         lacking = self.capability_verdict(check.requires, check.is_observation)
@@ -88,7 +108,9 @@ class CheckSession:
         except Unsupported as exc:
             return Verdict(UNSUPPORTED, str(exc))
         except TargetUnreachable as exc:
-            return Verdict(ERROR, f"target unreachable: {exc}", unreachable=True)
+            return Verdict(ERROR, _unreachable_message(exc), unreachable=True)
+        except DeadlinePassed as exc:
+            return Verdict(ERROR, str(exc))
         except (SetupError, ProvisionError) as exc:
             return Verdict(ERROR, str(exc), observed=_last(ctx))
         except Exception as exc:  # noqa: BLE001 - a harness bug must not lose the run
@@ -150,6 +172,29 @@ def signature_of(failure: Failure, ctx: Ctx) -> list[str]:
     return signature.build(failure.aspects, status, error_type)
 
 
+def _unreachable_message(exc: TargetUnreachable) -> str:
+    text = str(exc)
+    return text if text.startswith(STOPPED) else f"target unreachable: {text}"
+
+
+def settle(result: CheckResult, endpoint: str) -> CheckResult:
+    """A result's last word on reachability, just before it is recorded (plugin.py).
+
+    An `error` this process did not already trace to a silent target (a generated pair
+    whose Schemathesis run, in worker processes, met a dead target; a set-up step) is
+    checked once: when the endpoint's breaker is open, or the endpoint does not even answer
+    one plain request now, the error is the target's (`unreachable`, exit 3)."""
+    if result.outcome != ERROR or result.unreachable:
+        return result
+    stopped = breaker(endpoint)
+    if stopped.open or not stopped.alive():
+        result.unreachable = True
+        why = stopped.reason or "it does not answer any more"
+        if not result.message.startswith(STOPPED):
+            result.message = scrub(f"{STOPPED} ({why}); {result.message}")
+    return result
+
+
 def _last(ctx: Ctx) -> Any:
     return ctx.exchanges[-1].summary() if ctx.exchanges else {}
 
@@ -161,7 +206,9 @@ def build_session(target: Target, config: Any, expectations: dict[str, Expectati
     key, secret, token = config.credentials()
     _remember_credentials(key, secret, token)
     caller = Caller(target.endpoint, config.region, AwsCredentials(key, secret, token),
-                    timeout_s=config.timeout_s)
+                    timeout_s=config.timeout_s,
+                    deadline=getattr(config, "deadline_at", None),
+                    deadline_s=getattr(config, "deadline_s", None))
     return CheckSession(target=target, caller=caller, provisioner=_provisioner(caller, config),
                         expectations=expectations,
                         capabilities=capabilities if capabilities is not None

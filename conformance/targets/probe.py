@@ -1,7 +1,11 @@
 """The start-up probe: prove the endpoint speaks cognito-idp before any check runs.
 
-One cheap signed call (ListUserPools, MaxResults=1). No answer -> TargetStartError (exit 3,
-one line). An answer that is not JSON means the endpoint is not a cognito-idp server.
+One cheap signed call (ListUserPools, MaxResults=1), waiting `--timeout` like any call. No
+answer -> TargetStartError (exit 3, one line). A 5xx, or an answer no cognito-idp endpoint
+gives (not JSON; a 200 without a `UserPools` list, such as `{}`), is exit 3 too: every
+check would only report the same breakage. So is anything the capability probe trips over
+that is not a refused capability (a CreateUserPool answering 200 `{}`): one line naming the
+answer, never a traceback.
 Targets may declare `probe_capabilities(caller)` to confirm their capabilities with a
 throw-away pool; checks then see only what the probe confirmed.
 
@@ -27,31 +31,72 @@ from conformance.exchange import Exchange
 from conformance.targets.base import Target, TargetStartError, declared_capabilities
 from conformance.wire import AwsCredentials, Caller, TargetUnreachable
 
-PROBE_TIMEOUT_S = 5.0
-
-
 def confirm_capabilities(target: Target, config: RunConfig) -> frozenset[str]:
     key, secret, token = config.credentials()
     caller = Caller(target.endpoint, config.region, AwsCredentials(key, secret, token),
-                    timeout_s=min(config.timeout_s, PROBE_TIMEOUT_S))
+                    timeout_s=config.timeout_s)
     try:
         reply = caller.call("ListUserPools", {"MaxResults": 1})
     except TargetUnreachable as exc:
         raise TargetStartError(f"unreachable at {target.endpoint} ({_short(exc)})") from exc
-    if reply.json is None:
-        raise TargetStartError(f"{target.endpoint} answered ListUserPools with HTTP "
-                               f"{reply.status} and no JSON body: not a cognito-idp endpoint")
+    _judge_first_answer(target, reply)
     if config.endpoint and "reset" in target.capabilities:
         target.reset()
     probe = getattr(target, "probe_capabilities", None)
-    return frozenset(probe(caller)) if callable(probe) else frozenset(target.capabilities)
+    if not callable(probe):
+        return frozenset(target.capabilities)
+    try:
+        return frozenset(probe(caller))
+    except (TargetStartError, KeyboardInterrupt):
+        raise
+    except TargetUnreachable as exc:
+        raise TargetStartError(f"probe: {target.endpoint} stopped answering "
+                               f"({_short(exc)})") from exc
+    except Exception as exc:  # noqa: BLE001 - an answer the probe could not read
+        raise TargetStartError(f"probe: {target.endpoint} gave an answer no cognito-idp "
+                               f"endpoint gives ({_describe(exc)}, last answer: "
+                               f"{_last_answer(caller)})") from exc
+
+
+def _judge_first_answer(target: Target, reply: Exchange) -> None:
+    where = f"{target.endpoint} answered ListUserPools with HTTP {reply.status}"
+    if reply.status >= 500:
+        kind = f" {reply.error_type}" if reply.error_type else ""
+        raise TargetStartError(f"{where}{kind}: the target is broken (a 5xx to the first, "
+                               "simplest call); nothing to check")
+    if not isinstance(reply.json, dict):
+        raise TargetStartError(f"{where} and no JSON object: not a cognito-idp endpoint")
+    if reply.status == 200 and not isinstance(reply.json.get("UserPools"), list):
+        raise TargetStartError(f"{where} without a UserPools list ({_snippet(reply)}): not "
+                               "a cognito-idp endpoint")
+
+
+def _describe(exc: Exception) -> str:
+    if isinstance(exc, KeyError):
+        return f"member {exc} missing"
+    return f"{type(exc).__name__}: {str(exc)[:160]}"
+
+
+def _last_answer(caller: Caller) -> str:
+    last = getattr(caller, "last", None)
+    if last is None:
+        return "none"
+    return f"{last.operation} {last.status} {_snippet(last)}"
+
+
+def _snippet(reply: Exchange) -> str:
+    from conformance.exchange import scrub
+
+    text = reply.body[:80].decode(errors="replace")
+    return scrub(" ".join(text.split())) or "(empty body)"
 
 
 def _short(exc: Exception) -> str:
     text = str(exc)
-    for marker in ("Connection refused", "timed out", "Name or service not known"):
-        if marker in text:
-            return marker.lower()
+    for marker in ("connection refused", "timed out", "name or service not known",
+                   "connection reset", "without an answer"):
+        if marker in text.lower():
+            return marker
     return text[:160]
 
 
