@@ -448,11 +448,11 @@ def cmd_checks(args: argparse.Namespace) -> int:
 
 
 def cmd_matrix(args: argparse.Namespace) -> int:
-    from conformance.reporting.matrix import render_matrix, write_matrix
+    """Rebuild reports/index.html, matrix.md and matrix.json quietly: one stderr line per
+    file written, nothing on stdout."""
+    from conformance.reporting.matrix import write_matrix_and_tell
 
-    print(render_matrix(Path(args.reports)))
-    for path in write_matrix(Path(args.reports)):
-        print(f"wrote {path}", file=sys.stderr)
+    write_matrix_and_tell(Path(args.reports))
     return EXIT_OK
 
 

@@ -7,6 +7,8 @@ regression, and which exit code the CLI returns for it.
 
 from __future__ import annotations
 
+import json
+import re
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -18,7 +20,9 @@ from conformance.exchange import MASK, remember
 from conformance.reporting import results_json
 from conformance.reporting.diff import Change, diff_runs, render_diff
 from conformance.reporting.markdown import fenced, render_summary
-from conformance.reporting.matrix import LEGEND, NOT_RUN, render_html, render_matrix, write_matrix
+from conformance.reporting.matrix import (
+    LEGEND, MATRIX_FILES, NOT_RUN, render_html, render_matrix, write_matrix,
+)
 from conformance.results.outcome import (
     ERROR, EXPECTED_FAILURE, FAILED, OUTCOMES, PASSED, UNEXPECTED_PASS, UNSUPPORTED, CheckResult,
 )
@@ -142,25 +146,98 @@ def test_matrix_observations_side_by_side_never_verdicts(reports: Path) -> None:
     assert "`o.x`" not in text.split("## Observations")[0]
 
 
-def test_matrix_html_is_static_and_escaped(reports: Path) -> None:
+def test_matrix_html_is_one_self_contained_escaped_page(reports: Path) -> None:
+    data = results_json.read(reports / "moto" / "results.json")
+    data["checks"][2]["message"] = "<script>alert('x')</script> & \"q\""
+    data["checks"][2]["evidence"] = ["javascript:alert(1) not a link", "https://aws/e?a=1&b=2 n"]
+    results_json.write(reports / "moto" / "results.json", data)
     page = render_html(reports)
-    assert "<script" not in page and page.count("<table>") == 2
-    assert 'class="o unexpected-pass"' in page and "<code>o.x</code>" in page
+    assert page.startswith("<!doctype html>") and "<style>" in page
+    assert not re.search(r"<(link|img|iframe)\b|\bsrc=|@import|url\(", page)  # nothing fetched
+    assert page.count("<script") == 2  # the target list (JSON) and the inline filter code
+    assert "<script>alert" not in page and "&lt;script&gt;alert('x')&lt;/script&gt; &amp;" in page
+    assert 'href="javascript' not in page and 'href="https://aws/e?a=1&amp;b=2"' in page
+    assert 'data-o="unexpected-pass"' in page and "<code>o.x</code>" in page
 
 
-def test_matrix_cli_prints_and_writes_md_and_html(reports: Path,
-                                                  capsys: pytest.CaptureFixture[str]) -> None:
+def test_matrix_html_cells_open_the_detail(reports: Path) -> None:
+    page = render_html(reports)
+    row = page[page.index('data-id="c"'):].split("</tr>")[0]
+    assert row.count("<details>") == 1 and "c went failed" in row  # moto's cell; vendor: not run
+    assert 'data-o="not-run"' in row and "Reproduce:</span><pre>" + CURL.replace("<", "&lt;") in row
+    assert '<a href="https://aws/e" rel="noreferrer">' in row
+
+
+def test_matrix_html_scores_views_and_filters(reports: Path) -> None:
+    page = render_html(reports)
+    assert '<div class="score">33.3%</div><div class="known">1 known deviations</div>' in page
+    assert '<option value="only-moto">' in page and 'value="differs"' in page
+    row = page[page.index('data-id="b"'):].split(">")[0]  # moto known deviation, vendor passes
+    assert 'data-differs="1"' in row and 'data-only="moto"' in row
+    assert 'name="target" value="vendor"' in page and 'name="outcome"' in page
+    assert "position: sticky" in page
+
+
+def test_matrix_json_targets_with_summary_and_outcome_per_target(reports: Path) -> None:
+    write_matrix(reports)
+    data = json.loads((reports / "matrix.json").read_text())
+    assert [t["name"] for t in data["targets"]] == ["moto", "vendor"]
+    assert data["targets"][0]["summary"]["expected_failures"] == 1
+    assert data["targets"][1]["interrupted"] is False
+    by_id = {c["id"]: c for c in data["checks"]}
+    assert by_id["c"]["outcomes"] == {"moto": FAILED, "vendor": NOT_RUN}
+    assert (by_id["b"]["differs"], by_id["b"]["fails_only_on"]) == (True, "moto")
+    assert (by_id["a"]["differs"], by_id["a"]["fails_only_on"]) == (False, None)
+    assert data["observations"][0]["observed"]["moto"]["status"] == 400
+    assert data["observations"][0]["differs"] is True
+
+
+def test_matrix_marks_an_interrupted_run_everywhere(reports: Path) -> None:
+    path = reports / "vendor" / "results.json"
+    data = results_json.read(path)
+    data["interrupted"] = True
+    results_json.write(path, data)
+    results_json.write(reports / "interrupted" / "moto" / "results.json",
+                       {**results_json.read(reports / "moto" / "results.json"),
+                        "interrupted": True})
+    write_matrix(reports)
+    assert _row((reports / "matrix.md").read_text(), "check")[1] == "vendor 1.0 (interrupted)"
+    assert json.loads((reports / "matrix.json").read_text())["targets"][1]["interrupted"]
+    page = (reports / "index.html").read_text()
+    assert page.count('<span class="badge">INTERRUPTED</span>') == 1
+    assert "vendor: INTERRUPTED run" in page and "<code>interrupted/moto/</code>" in page
+
+
+def test_matrix_cli_is_quiet_and_writes_md_json_and_html(reports: Path,
+                                                       capsys: pytest.CaptureFixture[str]) -> None:
     assert cli.main(["matrix", str(reports)]) == cli.EXIT_OK
-    assert (reports / "matrix.md").read_text() == capsys.readouterr().out.rstrip("\n") + "\n"
-    assert (reports / "matrix.html").read_text().startswith("<!doctype html>")
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert err.splitlines() == [f"wrote {reports / n}" for n in MATRIX_FILES]
+    assert (reports / "matrix.md").read_text().startswith("# Conformance matrix")
+    assert (reports / "index.html").read_text().startswith("<!doctype html>")
 
 
 def test_matrix_without_results_is_a_usage_error(tmp_path: Path) -> None:
     assert cli.main(["matrix", str(tmp_path)]) == cli.EXIT_USAGE
 
 
-def test_write_matrix_returns_both_paths(reports: Path) -> None:
-    assert [p.name for p in write_matrix(reports)] == ["matrix.md", "matrix.html"]
+def test_write_matrix_returns_every_path(reports: Path) -> None:
+    assert [p.name for p in write_matrix(reports)] == ["matrix.md", "matrix.json", "index.html"]
+
+
+def test_run_target_all_writes_the_matrix(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                          capsys: pytest.CaptureFixture[str]) -> None:
+    """After `run --target all` (targets replaced by a stub writing their results.json)."""
+    def fake_run_target(config: Any, verbose: bool = False) -> int:
+        write(tmp_path, config.target, [check("a", PASSED)])
+        return cli.EXIT_OK
+
+    monkeypatch.setattr(cli, "run_target", fake_run_target)
+    assert cli.main(["run", "--target", "all", "--report-dir", str(tmp_path)]) == cli.EXIT_OK
+    assert "wrote " + str(tmp_path / "index.html") in capsys.readouterr().err
+    page = (tmp_path / "index.html").read_text()
+    assert all(f'data-target="{n}"' in page for n in cli.LOCAL_EMULATORS)
 
 
 # -- diff -------------------------------------------------------------------------------------
