@@ -7,7 +7,7 @@ CLI := $(VENV)/bin/cognito-conformance
 ARGS ?=
 TEST_WORKERS ?= 2   # pytest-xdist processes for the self-tests (75 s with 2, ~5 min with 0)
 
-.PHONY: run test run-all clean node-deps
+.PHONY: run test run-all clean node-deps allure-deps allure-report
 
 # cognito-local (npm, pinned) lives in a project-local folder, never installed globally.
 NODE_PREFIX := .cache/node
@@ -23,7 +23,7 @@ $(VENV)/.installed: pyproject.toml
 run: $(VENV)/.installed
 	$(CLI) run $(ARGS)
 
-test: $(VENV)/.installed node-deps
+test: $(VENV)/.installed node-deps allure-deps
 	$(PY) -m pytest selftest -q -n $(TEST_WORKERS) $(ARGS)
 
 node-deps: $(COGNITO_LOCAL_STAMP)
@@ -32,6 +32,25 @@ $(COGNITO_LOCAL_STAMP):
 	@command -v npm >/dev/null || { echo "make: npm (Node.js >= 18) is needed to install cognito-local" >&2; exit 1; }
 	npm install --prefix $(NODE_PREFIX) --no-audit --no-fund --loglevel=error cognito-local@$(COGNITO_LOCAL_VERSION)
 	touch $@
+
+# allure-commandline (npm, pinned; needs Java) also project-local: `allure generate` for the
+# reports' allure-results/ (selftest/test_run_output.py checks its Categories tab). ~3 s.
+ALLURE_PREFIX := .cache/allure
+ALLURE_VERSION := 2.46.1
+ALLURE := $(ALLURE_PREFIX)/node_modules/.bin/allure
+ALLURE_STAMP := $(ALLURE_PREFIX)/.allure-commandline-$(ALLURE_VERSION)
+REPORT ?= reports/moto
+
+allure-deps: $(ALLURE_STAMP)
+
+$(ALLURE_STAMP):
+	@command -v npm >/dev/null || { echo "make: npm is needed to install allure-commandline" >&2; exit 1; }
+	npm install --prefix $(ALLURE_PREFIX) --no-audit --no-fund --loglevel=error allure-commandline@$(ALLURE_VERSION)
+	touch $@
+
+# The HTML report of one target's run: make allure-report REPORT=reports/moto
+allure-report: allure-deps
+	$(ALLURE) generate $(REPORT)/allure-results -o $(REPORT)/allure-report --clean
 
 # moto, cognito-local and ministack one after another: reports/<target>/ each.
 run-all: $(VENV)/.installed node-deps

@@ -339,7 +339,10 @@ def _pytest_args(config: RunConfig, out: Path, verbose: bool) -> list[str]:
             "-W", "ignore::pytest.PytestAssertRewriteWarning",  # 2nd+ target of --target all
             "-o", "console_output_style=classic",
             f"--junitxml={out / 'junit.xml'}", f"--alluredir={out / 'allure-results'}",
-            "--clean-alluredir", "-rN", "-q" if not verbose else "-v"]
+            "--clean-alluredir", "-rN",
+            # the suite's own progress and closing line (plugin.Progress, print_summary):
+            # pytest's letters and its "N passed, M xfailed" line count in other units
+            "--cc-progress", "-qq" if not verbose else "-v"]
     if config.keyword:
         args += ["-k", config.keyword]
     if config.workers:

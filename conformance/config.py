@@ -57,6 +57,7 @@ class RunConfig:
     allow_aws: bool = False
     code_command: str | None = None
     expectations_dir: str | None = None  # CC_EXPECTATIONS_DIR; None = the shipped files
+    allure_history: str | None = None  # a previous Allure report: its history/ is carried over
     deadline_s: float | None = None  # --deadline: seconds for the whole run (None: none)
     deadline_at: float | None = None  # its epoch time, set by the CLI when the run starts
     extra: dict[str, str] = field(default_factory=dict)
@@ -107,11 +108,15 @@ OPTIONS: tuple[tuple[tuple[str, ...], dict[str, Any], str], ...] = (
     (("--code-command",), {"help": "shell command printing a confirmation code; "
                            "{pool_id} and {username} are filled in (url target)"},
      "code_command"),
+    (("--allure-history",), {"metavar": "DIR", "help": "a previous Allure report folder "
+                             "(allure generate's output): its history/ is copied into "
+                             "allure-results/ so trends carry over"}, "allure_history"),
 )
 ENV_VARS = {"CC_TARGET": "target", "CC_ENDPOINT": "endpoint", "AWS_REGION": "region",
             "AWS_DEFAULT_REGION": "region", "CC_REPORT_DIR": "report_dir",
             "CC_PROFILE": "profile", "CC_SEED": "seed", "CC_MAX_EXAMPLES": "max_examples",
-            "CC_CODE_COMMAND": "code_command", "CC_EXPECTATIONS_DIR": "expectations_dir"}
+            "CC_CODE_COMMAND": "code_command", "CC_EXPECTATIONS_DIR": "expectations_dir",
+            "CC_ALLURE_HISTORY": "allure_history"}
 # `run`-only flags (cli.py adds them as dest=cc_<field>): -k and the AWS opt-in.
 CLI_ONLY = ("keyword", "allow_aws", "deadline_s")
 # Shown in --help instead of argparse's default (the dest, CC_...); an option missing here

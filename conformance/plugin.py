@@ -24,6 +24,7 @@ No verdict may hide a regression, so the Recorder does not trust that every item
 from __future__ import annotations
 
 import json
+import sys
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -132,8 +133,167 @@ class Recorder:
         results_json.write(self.config.target_report_dir(name) / "results.json", doc)
         from conformance.reporting.markdown import write_summary  # the human-readable twin
 
-        write_summary(results_json.read(self.config.target_report_dir(name) / "results.json"),
-                      self.config.target_report_dir(name) / "summary.md")
+        written = results_json.read(self.config.target_report_dir(name) / "results.json")
+        write_summary(written, self.config.target_report_dir(name) / "summary.md")
+        allure_dir = session.config.getoption("allure_report_dir", None)
+        if allure_dir:  # statuses/messages per outcome, categories, environment, history
+            from conformance.reporting import allure
+
+            allure.finalize(Path(allure_dir), written, self.config.allure_history)
+
+
+# -- progress: the suite's own, in place of pytest's letters and summary line -----------------
+
+OUTCOME_WORDS = (("passed", "passed"), ("failed", "failed"),
+                 ("expected-failure", "expected failures"),
+                 ("unexpected-pass", "unexpected passes"), ("unsupported", "unsupported"),
+                 ("error", "errors"))
+PLAIN_EVERY = 50  # not on a terminal: one line per finished category, and every N items
+
+
+def categories_by_id() -> dict[str, str]:
+    """Check id -> category (hand-written checks and observations, generated pairs and
+    generated observations)."""
+    from conformance.checks import all_checks
+    from conformance.generated.pairs import all_observations, all_pairs, observation_id, pair_id
+
+    out = {c.id: c.category for c in all_checks()}
+    out.update({pair_id(op, chk): "generated" for op, chk in all_pairs()})
+    out.update({observation_id(op, kind): "observation" for op, kind in all_observations()})
+    return out
+
+
+def tally(counts: dict[str, int], observations: int | None = None) -> str:
+    """`77 passed, 132 expected failures, 47 observations` (zeros left out)."""
+    parts = [f"{counts[o]} {word}" for o, word in OUTCOME_WORDS if counts.get(o)]
+    if observations:
+        parts.append(f"{observations} observations")
+    return ", ".join(parts) or "nothing"
+
+
+@dataclass(eq=False)
+class Progress:
+    """What a run is doing, for the person watching it (registered with --cc-progress).
+
+    On a terminal: one live line (target, category of the last item, done/total, elapsed,
+    running tally), rewritten in place. Elsewhere: plain lines only (no control
+    characters): one per finished category and one every PLAIN_EVERY items. Both: one
+    tally line when the target's session ends. Counts follow results.json: checks by
+    outcome, observations apart. pytest's own letters and its "N passed, M xfailed" line
+    (counted per pytest item, in pytest's words) are suppressed when `quiet`."""
+
+    target: str
+    config: pytest.Config | None = None
+    tty: bool = False
+    quiet: bool = True
+    t0: float = field(default_factory=time.perf_counter)
+    category: dict[str, str] = field(default_factory=dict)   # selected id -> category
+    done: dict[str, str] = field(default_factory=dict)       # id -> outcome
+    outcomes: dict[str, CheckResult] = field(default_factory=dict)
+    live: bool = False
+    _known: dict[str, str] | None = None
+
+    def _select(self, ids: list[str]) -> None:
+        if self._known is None:
+            self._known = categories_by_id()
+        for nodeid in ids:
+            check_id = check_id_of(nodeid)
+            self.category.setdefault(check_id, self._known.get(check_id, "other"))
+
+    @pytest.hookimpl
+    def pytest_collection_finish(self, session: pytest.Session) -> None:
+        self._select([i.nodeid for i in session.items])
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_xdist_node_collection_finished(self, node: Any, ids: list[str]) -> None:
+        self._select(ids)
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_report_teststatus(self, report: pytest.TestReport,
+                                 config: pytest.Config) -> Any:
+        status = yield
+        return (status[0], "", "") if self.quiet else status
+
+    @pytest.hookimpl
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        check_id = check_id_of(report.nodeid)
+        for name, value in report.user_properties:
+            if name == RESULT_PROPERTY:
+                self.outcomes[check_id] = CheckResult.from_json(json.loads(value))
+        if report.when != "teardown" and not (report.failed and report.when == "setup"):
+            return
+        if check_id in self.done:
+            return
+        result = self.outcomes.get(check_id)
+        self.done[check_id] = (result.outcome if result else ERROR)
+        category = (result.category if result else None) or self.category.get(check_id, "other")
+        self.category.setdefault(check_id, category)
+        self._item_done(category)
+
+    def _counts(self, ids: list[str] | None = None, observations: bool = False
+                ) -> tuple[dict[str, int], int]:
+        counts: dict[str, int] = {}
+        obs = 0
+        for check_id in self.done if ids is None else ids:
+            if self.category.get(check_id) == "observation":
+                obs += 1
+                continue
+            counts[self.done[check_id]] = counts.get(self.done[check_id], 0) + 1
+        return counts, obs
+
+    def _elapsed(self) -> str:
+        return f"{time.perf_counter() - self.t0:.1f}s"
+
+    def _item_done(self, category: str) -> None:
+        total = len(self.category)
+        in_category = [i for i, c in self.category.items() if c == category]
+        finished = [i for i in in_category if i in self.done]
+        if len(finished) == len(in_category):
+            counts, obs = self._counts(finished)
+            self._line(f"{self.target}: {category} done, {len(finished)} "
+                       f"({tally(counts, obs)}); {len(self.done)}/{total} in {self._elapsed()}")
+        elif not self.tty and len(self.done) % PLAIN_EVERY == 0:
+            self._line(f"{self.target}: {len(self.done)}/{total} in {self._elapsed()}")
+        if self.tty:
+            counts, obs = self._counts()
+            self._rewrite(f"{self.target} [{category}] {len(self.done)}/{total} "
+                          f"{self._elapsed()}  {tally(counts, obs)}")
+
+    def _write(self, text: str) -> None:
+        """Through pytest's terminal writer (the real stdout, never the captured one)."""
+        reporter = self.config.pluginmanager.getplugin("terminalreporter") \
+            if self.config is not None else None
+        if reporter is None:
+            sys.__stdout__.write(text)
+            sys.__stdout__.flush()
+            return
+        reporter.write(text)
+        reporter.flush()
+
+    def _rewrite(self, text: str) -> None:
+        self._write("\r" + text[:_width() - 1] + "\x1b[K")
+        self.live = True
+
+    def _line(self, text: str) -> None:
+        if self.live:
+            self._write("\r\x1b[K")
+            self.live = False
+        self._write(text + "\n")
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_sessionfinish(self, session: pytest.Session) -> None:
+        if not self.category and not self.done:
+            return
+        counts, obs = self._counts()
+        checks = sum(counts.values())
+        self._line(f"{self.target}: finished {len(self.done)}/{len(self.category)} in "
+                   f"{self._elapsed()}: {checks} checks ({tally(counts)}), {obs} observations")
+
+
+def _width() -> int:
+    import shutil
+
+    return max(40, shutil.get_terminal_size((100, 24)).columns)
 
 
 @pytest.hookimpl(hookwrapper=True, trylast=True)
@@ -148,6 +308,9 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("cognito-conformance")
     add_options(group.addoption, prefix="--cc-")
+    group.addoption("--cc-progress", action="store_true", default=False,
+                    help="the suite's own progress (target, category, done/total, elapsed) "
+                    "instead of pytest's; set by `cognito-conformance run`")
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -156,6 +319,11 @@ def pytest_configure(config: pytest.Config) -> None:
         run = _config(config)
         _validate_expectations(run)
         config.pluginmanager.register(Recorder(run), "cc_recorder")
+        if config.getoption("cc_progress", False):
+            verbose = config.get_verbosity() > 0
+            config.pluginmanager.register(Progress(run.target, config, tty=sys.stdout.isatty()
+                                                   and not verbose, quiet=not verbose),
+                                          "cc_progress")
 
 
 def _validate_expectations(run: RunConfig) -> None:
@@ -278,7 +446,7 @@ def report_result(result: CheckResult, target: Target, record: Any) -> None:
     result = settle(result, target.endpoint)
     record(RESULT_PROPERTY, json.dumps(result.to_json()))
     record(TARGET_PROPERTY, json.dumps(target_info(target)))
-    _attach_allure(result)
+    _attach_allure(result, target.name)
     if result.outcome in (FAILED, UNEXPECTED_PASS, ERROR):
         pytest.fail(f"[{result.outcome}] {result.message}", pytrace=False)
     if result.outcome == EXPECTED_FAILURE:
@@ -287,17 +455,9 @@ def report_result(result: CheckResult, target: Target, record: Any) -> None:
         pytest.skip(f"unsupported: {result.message}")
 
 
-def _attach_allure(result: CheckResult) -> None:
-    try:
-        import allure
-    except ImportError:  # allure-pytest is a dependency, but the plugin must not need it
-        return
-    allure.dynamic.feature(result.category)
-    allure.dynamic.story(result.operation)
-    allure.dynamic.label("outcome", result.outcome)
-    for url in result.evidence:
-        allure.dynamic.link(url, name=url)
-    payload = {k: v for k, v in result.to_json().items()}
-    payload["exchanges"] = result.trace
-    allure.attach(scrub(json.dumps(payload, indent=2)), name="evidence",
-                  attachment_type=allure.attachment_type.JSON)
+def _attach_allure(result: CheckResult, target_name: str = "") -> None:
+    """Labels, readable parameters, the exchanges as steps (masked): reporting/allure.py.
+    Statuses and messages per outcome are set once the run is recorded (Recorder)."""
+    from conformance.reporting import allure
+
+    allure.attach(result, target_name)
