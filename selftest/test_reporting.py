@@ -66,23 +66,53 @@ def test_summary_lists_every_non_passing_check_most_urgent_first() -> None:
     assert order == sorted(order) and "`c.passed`" not in text
 
 
-def test_summary_shows_counts_score_message_evidence_and_curl() -> None:
-    text = render_summary(doc("moto", [check("a", PASSED), check("b", FAILED, reason=None)]))
-    assert "| 2 | 1 | 1 | 0 | 0 | 0 | 0 | 50.0% |" in text
-    assert "b went failed" in text and "<https://aws/e>" in text
+def test_summary_totals_and_a_row_per_category() -> None:
+    data = doc("moto", [check("a", PASSED), check("b", FAILED, reason=None),
+                        check("k", EXPECTED_FAILURE, reason="r"),
+                        CheckResult(id="w", operation="SignUp", category="wire", outcome=PASSED)])
+    text = render_summary(data)
+    assert "**Score 50.0%** with 1 known deviations: 2 of 4 checks behaved like AWS; " \
+           "**1 unexpected**" in text
+    assert "| category | checks | passed | known | failed |" in text  # columns in use only
+    assert "| wire | 1 | 1 | 0 | 0 |" in text and "| status-mapping | 3 | 1 | 1 | 1 |" in text
+    assert "| **all** | **4** | **2** | **1** | **1** |" in text
+
+
+def test_summary_unexpected_results_carry_message_signature_evidence_and_curl() -> None:
+    text = render_summary(doc("moto", [check("b", FAILED, signature=["status=500", "type=none"])]))
+    assert "### failed: `b` (SignUp, status-mapping)" in text and "b went failed" in text
+    assert "- signature: `status=500`, `type=none`" in text and "<https://aws/e>" in text
     assert "```sh\n" + CURL + "\n```" in text
 
 
-def test_summary_names_the_known_deviation_reason() -> None:
-    text = render_summary(doc("moto", [check("k", EXPECTED_FAILURE, reason="moto differs")]))
-    assert "Known deviation: moto differs" in text
+def test_summary_known_deviations_one_line_per_reason_without_curl() -> None:
+    text = render_summary(doc("moto", [check("k1", EXPECTED_FAILURE, reason="moto differs"),
+                                       check("k2", EXPECTED_FAILURE, reason="moto differs"),
+                                       check("k3", EXPECTED_FAILURE, reason="other | reason")]))
+    assert "## Known deviations (3 checks, 2 reasons" in text
+    assert "- moto differs: `k1`, `k2`\n- other \\| reason: `k3`\n" in text
+    assert "curl" not in text and "None: every deviation is a known one." in text
 
 
 def test_summary_all_passed_and_observations() -> None:
     text = render_summary(doc("moto", [check("a", PASSED)],
-                              [observation("o.x", {"status": 400, "type": "X"})]))
-    assert "Every check passed." in text
-    assert "`o.x`" in text and "never a pass or a fail" in text and '"status": 400' in text
+                              [observation("o.x", {"status": 400, "type": "X"}),
+                               observation("generated.SignUp.unknown-member",
+                                           {"cases": 3, "answers": {"200": 2, "500": 1}})]))
+    assert "None: every check behaved like AWS." in text
+    assert "never a pass or a fail" in text and "| `o.x` | `400 X` |" in text
+    assert "| SignUp | `200 ×2, 500 ×1` |" in text
+
+
+def test_summary_of_a_real_sized_run_stays_short() -> None:
+    """209 checks (132 known deviations under 79 reasons) and 47 observations: a page."""
+    checks = [check(f"c{i:03}", EXPECTED_FAILURE if i < 132 else PASSED,
+                    reason=f"reason {i % 79}" if i < 132 else None) for i in range(209)]
+    obs = [observation(f"o.{i}", {"status": 400, "type": "X"}) for i in range(23)]
+    obs += [observation(f"generated.Op{i // 2}.{'unknown-member' if i % 2 else 'null-optional'}",
+                        {"cases": 1, "answers": {"200": 1}}) for i in range(24)]
+    text = render_summary(doc("moto", checks, obs))
+    assert len(text.splitlines()) <= 150 and "curl" not in text
 
 
 def test_summary_scrubs_remembered_secrets() -> None:
@@ -302,7 +332,7 @@ def test_matrix_observation_not_made_shows_its_outcome(tmp_path: Path) -> None:
     assert _row(render_matrix(tmp_path), "`o.x`") == [f"{LEGEND[UNSUPPORTED][0]} unsupported"]
 
 
-def test_summary_evidence_autolinks_only_the_url() -> None:
+def test_summary_evidence_autolinks_only_the_url() -> None:  # unexpected results only
     data = doc("moto", [check("b", FAILED, evidence=["https://aws/x (a note)", "EVIDENCE.md s4"])])
     text = render_summary(data)
     assert "- evidence: <https://aws/x> (a note)" in text and "- evidence: EVIDENCE.md s4" in text

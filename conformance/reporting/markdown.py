@@ -1,15 +1,20 @@
-"""reports/<target>/summary.md: one run, readable on GitHub or in a CI artifact.
+"""reports/<target>/summary.md: one run, read by a person in a minute.
 
-Why a separate writer: results.json is for machines; an emulator author wants the list of
-deviations with the AWS evidence and a command to reproduce each one. The summary is built
-from results.json alone (never from a target), deviations first (unexpected outcomes, then
-known deviations, then unsupported), passed checks only counted. The text goes through the
-secret scrubber as a whole before it is written, like results.json.
+Why a separate writer: results.json is for machines and holds every detail; the summary
+answers "how did this target do, and what needs my attention?". Totals and a table per
+category first; then the unexpected results (failed, error, unexpected pass) with their
+message, signature, evidence and reproduction; then the known deviations grouped by reason
+(one line per reason: the reason and the check ids, no reproduction: the deviation is
+known); unsupported checks grouped by why; the observations in a compact table. Full detail
+(expected/observed, evidence and reproduction of every check) stays in results.json and the
+matrix page (reports/index.html). Built from results.json alone (never from a target); the
+text goes through the secret scrubber as a whole before it is written, like results.json.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -19,17 +24,17 @@ from conformance.results.outcome import (
     ERROR, EXPECTED_FAILURE, FAILED, PASSED, UNEXPECTED_PASS, UNSUPPORTED,
 )
 
-# Sections of non-passing checks, most urgent first: (outcome, heading).
-SECTIONS: tuple[tuple[str, str], ...] = (
-    (FAILED, "Failed"), (ERROR, "Errors"), (UNEXPECTED_PASS, "Unexpected passes"),
-    (EXPECTED_FAILURE, "Known deviations: expected failures"), (UNSUPPORTED, "Unsupported"),
+UNEXPECTED = (FAILED, ERROR, UNEXPECTED_PASS)  # in this order: most urgent first
+# (outcome, column label) of the per-category table.
+CATEGORY_COLUMNS: tuple[tuple[str, str], ...] = (
+    (PASSED, "passed"), (EXPECTED_FAILURE, "known"), (FAILED, "failed"), (ERROR, "error"),
+    (UNEXPECTED_PASS, "unexpected pass"), (UNSUPPORTED, "unsupported"),
 )
-# (summary key, column label) of the counts table.
-COUNTS: tuple[tuple[str, str], ...] = (
-    ("total", "checks"), ("passed", PASSED), ("failed", FAILED),
-    ("expected_failures", EXPECTED_FAILURE), ("unexpected_passes", UNEXPECTED_PASS),
-    ("unsupported", UNSUPPORTED), ("errors", ERROR),
-)
+CATEGORY_ORDER = ("wire", "status-mapping", "validation", "shape", "state", "generated",
+                  "security")
+VALUE_LIMIT = 100  # characters of an observed value in the observations table
+_GENERATED_OBS = re.compile(r"^generated\.(?P<op>[^.]+)\.(?P<kind>[a-z-]+)$")
+_OBSERVED_KEYS = ("status", "type")
 
 
 def cell(value: Any) -> str:
@@ -51,29 +56,83 @@ def _longest_backticks(text: str) -> int:
     return best
 
 
+def code(value: Any) -> str:
+    """Inline code that survives backticks inside (they become ')."""
+    return f"`{cell(str(value).replace('`', chr(39)))}`"
+
+
 def header(doc: dict[str, Any]) -> list[str]:
     target = doc["target"]
+    run = doc.get("run") or {}
+    profile = (f"; profile {run.get('profile')}, seed {run.get('seed')}"
+               if run.get("profile") else "")
     return [f"# {target['name']} {target.get('version', '')}".rstrip(), "",
             f"Endpoint `{target.get('endpoint', '')}`, started {doc['started_at']}, "
             f"{doc['duration_s']:.1f}s; spec {doc['spec']['service']} "
-            f"{doc['spec']['api_version']}.", ""]
+            f"{doc['spec']['api_version']}{profile}.", ""]
 
 
-def counts(summary: dict[str, Any]) -> list[str]:
-    labels = [label for _, label in COUNTS] + ["score"]
-    values = [str(summary.get(key, 0)) for key, _ in COUNTS] + [f"{summary['score']:.1%}"]
-    return ["| " + " | ".join(labels) + " |", "|" + "---|" * len(labels),
-            "| " + " | ".join(values) + " |", ""]
+def totals(doc: dict[str, Any]) -> list[str]:
+    s = doc["summary"]
+    behaved = s.get("passed", 0) + s.get("unexpected_passes", 0)
+    ran = s.get("total", 0) - s.get("unsupported", 0)
+    unexpected = s.get("failed", 0) + s.get("errors", 0) + s.get("unexpected_passes", 0)
+    verdict = (f"**{unexpected} unexpected** (below, first)" if unexpected
+               else "nothing unexpected")
+    line = (f"**Score {s['score']:.1%}** with {s.get('expected_failures', 0)} known deviations: "
+            f"{behaved} of {ran} checks behaved like AWS; {verdict}; "
+            f"{len(doc.get('observations', []))} observations.")
+    return [line, ""]
+
+
+def by_category(checks: list[dict[str, Any]]) -> list[str]:
+    """One row per category and the totals: how many checks, how many of each outcome
+    (columns no check has dropped, passed and known always shown)."""
+    if not checks:
+        return []
+    found = {c.get("category", "") for c in checks}
+    cats = [c for c in CATEGORY_ORDER if c in found] + sorted(found - set(CATEGORY_ORDER))
+    columns = [(o, label) for o, label in CATEGORY_COLUMNS
+               if o in (PASSED, EXPECTED_FAILURE) or any(c["outcome"] == o for c in checks)]
+    lines = ["## By category", "",
+             "| category | checks | " + " | ".join(label for _, label in columns) + " |",
+             "|---" * (len(columns) + 2) + "|"]
+    for cat in cats:
+        mine = [c["outcome"] for c in checks if c.get("category", "") == cat]
+        lines.append(f"| {cell(cat)} | {len(mine)} | "
+                     + " | ".join(str(mine.count(o)) for o, _ in columns) + " |")
+    every = [c["outcome"] for c in checks]
+    lines.append(f"| **all** | **{len(every)}** | "
+                 + " | ".join(f"**{every.count(o)}**" for o, _ in columns) + " |")
+    return lines + [""]
+
+
+def unexpected(checks: list[dict[str, Any]]) -> list[str]:
+    """Failed, errors, unexpected passes: everything that needs a person, with detail."""
+    found = [c for o in UNEXPECTED for c in checks if c["outcome"] == o]
+    if not found:
+        known_ones = any(c["outcome"] == EXPECTED_FAILURE for c in checks)
+        why = ("every deviation is a known one" if known_ones else
+               "every check behaved like AWS" if checks else "no check ran")
+        return ["## Unexpected results (0)", "", f"None: {why}.", ""]
+    lines = [f"## Unexpected results ({len(found)})", ""]
+    for check in found:
+        lines += check_block(check)
+    return lines
 
 
 def check_block(check: dict[str, Any]) -> list[str]:
-    lines = [f"### `{check['id']}` ({check['operation']}, {check['category']})", ""]
+    lines = [f"### {check['outcome']}: `{check['id']}` ({check['operation']}, "
+             f"{check['category']})", ""]
     if check.get("message"):
         lines += [cell(check["message"]), ""]
     if check.get("reason"):
-        lines += [f"Known deviation: {cell(check['reason'])}", ""]
-    lines += [f"- expected: `{_compact(check.get('expected'))}`",
-              f"- observed: `{_compact(check.get('observed'))}`"]
+        lines += [f"Known deviation listed: {cell(check['reason'])}", ""]
+    if check.get("signature"):
+        lines.append("- signature: " + ", ".join(code(s) for s in check["signature"]))
+    if check.get("expected") or check.get("observed"):
+        lines += [f"- expected: `{_compact(check.get('expected'))}`",
+                  f"- observed: `{_compact(check.get('observed'))}`"]
     lines += [f"- evidence: {evidence_link(item)}" for item in check.get("evidence", [])]
     if check.get("reproduce"):
         lines += ["", *fenced(check["reproduce"], "sh")]
@@ -88,43 +147,93 @@ def evidence_link(item: str) -> str:
     return cell(item)
 
 
-def _compact(value: Any) -> str:
-    return json.dumps(value or {}, sort_keys=True).replace("`", "'")
+def _compact(value: Any, limit: int | None = None) -> str:
+    text = json.dumps(value or {}, sort_keys=True).replace("`", "'")
+    return text if limit is None or len(text) <= limit else text[:limit] + "…"
 
 
-def sections(checks: list[dict[str, Any]]) -> list[str]:
-    lines: list[str] = []
-    for outcome, heading in SECTIONS:
-        matching = [c for c in checks if c["outcome"] == outcome]
-        if matching:
-            lines += [f"## {heading} ({len(matching)})", ""]
-            for check in matching:
-                lines += check_block(check)
-    return lines or ["Every check passed.", ""]
-
-
-def observations(items: list[dict[str, Any]]) -> list[str]:
-    if not items:
+def known(checks: list[dict[str, Any]]) -> list[str]:
+    """Expected failures grouped by their reason: one line per reason, the ids after it."""
+    found = [c for c in checks if c["outcome"] == EXPECTED_FAILURE]
+    if not found:
         return []
-    lines = [f"## Observations ({len(items)})", "",
-             "What the target did where AWS's behaviour is unknown or disputed: "
-             "never a pass or a fail.", "", "| observation | operation | observed |",
-             "|---|---|---|"]
-    lines += [f"| `{o['id']}` | {o['operation']} | {observed(o)} |" for o in items]
+    groups: dict[str, list[str]] = {}
+    for c in found:
+        groups.setdefault(cell(c.get("reason") or "(no reason recorded)"), []).append(c["id"])
+    order = sorted(groups.items(), key=lambda kv: (-len(kv[1]), kv[1][0]))
+    lines = [f"## Known deviations ({len(found)} checks, {len(groups)} reasons, "
+             "each failing as its expectations entry records)", ""]
+    lines += [f"- {reason}: " + ", ".join(f"`{i}`" for i in ids) for reason, ids in order]
     return lines + [""]
 
 
+def unsupported(checks: list[dict[str, Any]]) -> list[str]:
+    found = [c for c in checks if c["outcome"] == UNSUPPORTED]
+    if not found:
+        return []
+    groups: dict[str, list[str]] = {}
+    for c in found:
+        groups.setdefault(cell(c.get("message") or "unsupported"), []).append(c["id"])
+    lines = [f"## Unsupported ({len(found)})", ""]
+    lines += [f"- {why}: " + ", ".join(f"`{i}`" for i in ids) for why, ids in groups.items()]
+    return lines + [""]
+
+
+def observations(items: list[dict[str, Any]]) -> list[str]:
+    """Hand-written observations one row each; generated ones one row per operation (its
+    unknown-member and null-optional answers side by side)."""
+    if not items:
+        return []
+    plain = [o for o in items if not _GENERATED_OBS.match(o["id"])]
+    generated: dict[str, dict[str, str]] = {}
+    for o in items:
+        m = _GENERATED_OBS.match(o["id"])
+        if m:
+            generated.setdefault(m["op"], {})[m["kind"]] = observed(o)
+    lines = [f"## Observations ({len(items)}: what the target did where AWS's behaviour is "
+             "unknown or disputed, never a pass or a fail)", ""]
+    if plain:
+        lines += ["| observation | observed |", "|---|---|"]
+        lines += [f"| `{o['id']}` | {observed(o)} |" for o in plain]
+        lines.append("")
+    if generated:
+        kinds = sorted({k for answers in generated.values() for k in answers})
+        lines += ["| generated.&lt;Operation&gt;.… answers | " + " | ".join(kinds) + " |",
+                  "|---" * (len(kinds) + 1) + "|"]
+        lines += [f"| {op} | " + " | ".join(answers.get(k, "-") for k in kinds) + " |"
+                  for op, answers in sorted(generated.items())]
+        lines.append("")
+    return lines
+
+
 def observed(item: dict[str, Any]) -> str:
-    """The observed values, or why the observation could not be made."""
+    """The observed value, compact; or why the observation could not be made."""
     if item.get("outcome", "recorded") != "recorded":
         return cell(f"{item['outcome']}: {item.get('message', '')}")
-    return f"`{cell(_compact(item.get('observed')))}`"
+    value = item.get("observed")
+    if isinstance(value, dict) and set(value) == {"cases", "answers"}:
+        answers = ", ".join(f"{k} ×{v}" for k, v in value["answers"].items())
+        return code(answers)
+    if isinstance(value, dict) and any(k in value for k in _OBSERVED_KEYS):
+        head = " ".join(str(value[k]) for k in _OBSERVED_KEYS if value.get(k) is not None)
+        rest = {k: v for k, v in value.items() if k not in _OBSERVED_KEYS and k != "message"}
+        text = head + (f" {_compact(rest)}" if rest else "")
+        return code(text if len(text) <= VALUE_LIMIT else text[:VALUE_LIMIT] + "…")
+    return code(_compact(value, VALUE_LIMIT))
+
+
+def footer(doc: dict[str, Any]) -> list[str]:
+    return ["Every check's expected and observed values, evidence and reproduction: "
+            "`results.json` beside this file; all targets side by side: `../index.html` "
+            "(after `run --target all` or `cognito-conformance matrix`)."]
 
 
 def render_summary(doc: dict[str, Any]) -> str:
     """The whole summary.md of one results.json document (secrets scrubbed)."""
-    lines = (header(doc) + _interrupted(doc) + counts(doc["summary"]) + sections(doc["checks"])
-             + observations(doc.get("observations", [])))
+    checks = doc["checks"]
+    lines = (header(doc) + _interrupted(doc) + totals(doc) + by_category(checks)
+             + unexpected(checks) + _unrecorded(doc) + known(checks) + unsupported(checks)
+             + observations(doc.get("observations", [])) + footer(doc))
     return scrub("\n".join(lines).rstrip() + "\n")
 
 
@@ -133,6 +242,16 @@ def _interrupted(doc: dict[str, Any]) -> list[str]:
         return []
     return ["**Interrupted:** this run was stopped before it finished; only what ran is "
             "listed, and nothing here stands for the whole suite.", ""]
+
+
+def _unrecorded(doc: dict[str, Any]) -> list[str]:
+    """Observations that recorded no result (checks that did are already errors above)."""
+    ids = set(doc.get("unrecorded") or [])
+    lost = [o for o in doc.get("observations", []) if o["id"] in ids]
+    if not lost:
+        return []
+    return [f"Observations that recorded no result ({len(lost)}): "
+            + ", ".join(f"`{o['id']}`" for o in lost), ""]
 
 
 def write_summary(doc: dict[str, Any], path: Path) -> Path:
