@@ -7,7 +7,7 @@ CLI := $(VENV)/bin/cognito-conformance
 ARGS ?=
 TEST_WORKERS ?= 2   # pytest-xdist processes for the self-tests (75 s with 2, ~5 min with 0)
 
-.PHONY: run test run-all clean node-deps allure-deps allure-report
+.PHONY: run test run-all clean install node-deps allure-deps allure-report
 
 # cognito-local (npm, pinned) lives in a project-local folder, never installed globally.
 NODE_PREFIX := .cache/node
@@ -19,6 +19,8 @@ $(VENV)/.installed: pyproject.toml
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q -e '.[ministack]'
 	touch $@
+
+install: $(VENV)/.installed
 
 run: $(VENV)/.installed
 	$(CLI) run $(ARGS)

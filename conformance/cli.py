@@ -78,6 +78,9 @@ def build_parser() -> argparse.ArgumentParser:
     diff = sub.add_parser("diff", help="what changed between two results.json files")
     diff.add_argument("old")
     diff.add_argument("new")
+    badges = sub.add_parser("badges", help="shields.io endpoint JSON per target: "
+                            "reports/badges/<target>.json")
+    badges.add_argument("reports", nargs="?", default="reports")
     spec = sub.add_parser("spec", help="regenerate derived spec files")
     spec.add_argument("what", choices=["status", "openapi"])
     _add_cleanup_baseline(sub)
@@ -467,6 +470,14 @@ def cmd_diff(args: argparse.Namespace) -> int:
     return EXIT_UNEXPECTED if any(c.regression for c in changes) else EXIT_OK
 
 
+def cmd_badges(args: argparse.Namespace) -> int:
+    from conformance.reporting.badges import write_badges
+
+    for path in write_badges(Path(args.reports)):
+        print(f"wrote {path}")
+    return EXIT_OK
+
+
 def cmd_spec(args: argparse.Namespace) -> int:
     from conformance.spec import generate
 
@@ -495,7 +506,7 @@ def cmd_baseline(args: argparse.Namespace) -> int:
 
 _COMMANDS = {"run": cmd_run, "targets": cmd_targets, "checks": cmd_checks,
              "matrix": cmd_matrix, "diff": cmd_diff, "spec": cmd_spec,
-             "cleanup": cmd_cleanup, "baseline": cmd_baseline}
+             "cleanup": cmd_cleanup, "baseline": cmd_baseline, "badges": cmd_badges}
 
 
 if __name__ == "__main__":
