@@ -178,6 +178,8 @@ def observed_cell(item: dict[str, Any] | None) -> str:
 
 
 def observed_value(value: Any) -> str:
+    if isinstance(value, dict) and set(value) == {"cases", "answers"}:  # generated observation
+        return ", ".join(f"{k} ×{v}" for k, v in value["answers"].items()) or "no case"
     if isinstance(value, dict) and any(k in value for k in _OBSERVED_KEYS):
         head = " ".join(str(value[k]) for k in _OBSERVED_KEYS if value.get(k) is not None)
         rest = {k: v for k, v in value.items() if k not in _OBSERVED_KEYS and k != "message"}

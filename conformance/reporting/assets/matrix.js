@@ -1,6 +1,7 @@
 /* reports/index.html: inlined by conformance/reporting/matrix.py. The filters live in the
    URL fragment (#target=moto,ministack&category=wire&outcome=failed&view=differs&q=signup),
-   so a filtered view can be linked to, and the self-test can apply one without clicks.
+   so a filtered view can be linked to, and the self-test can apply one without clicks;
+   #open=<check id> opens that row's cells and scrolls to it.
    Without JS every row stays visible. */
 (function () {
   "use strict";
@@ -20,7 +21,8 @@
       category: p.get("category") || "",
       outcome: p.get("outcome") || "",
       view: p.get("view") || "",
-      q: (p.get("q") || "").toLowerCase()
+      q: (p.get("q") || "").toLowerCase(),
+      open: (p.get("open") || "").toLowerCase()
     };
   }
 
@@ -90,6 +92,15 @@
     document.querySelectorAll("table.grid tr[data-cat]").forEach(function (row) {
       row.classList.toggle("current", s.category === row.getAttribute("data-cat"));
     });
+    if (s.open) {
+      document.querySelectorAll("tr.chk, tr.ob").forEach(function (row) {
+        if (row.getAttribute("data-id") !== s.open) return;
+        row.hidden = false;
+        row.parentElement.hidden = false;
+        row.querySelectorAll("details").forEach(function (d) { d.open = true; });
+        row.scrollIntoView({block: "center"});
+      });
+    }
   }
 
   function syncBar() {
