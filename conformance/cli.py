@@ -390,9 +390,6 @@ def _finish(config: RunConfig, name: str, staged: Path, code: int) -> int:
     return exit_code(doc)
 
 
-def _attach_info(target: Target) -> dict[str, str]:
-    info = getattr(target, "attach_info", None)
-    return dict(info()) if callable(info) else {}
 def _cut_off(result: dict) -> str | None:
     """`stopped` / `deadline` for a result the breaker or the deadline decided, else None."""
     from conformance.wire import STOPPED
@@ -428,6 +425,9 @@ def _cut_short_line(config: RunConfig, name: str, doc: dict, final: Path) -> Non
               f"did not run (errors); report: {final / 'results.json'}", file=sys.stderr)
 
 
+def _attach_info(target: Target) -> dict[str, str]:
+    info = getattr(target, "attach_info", None)
+    return dict(info()) if callable(info) else {}
 
 
 def cmd_targets(args: argparse.Namespace) -> int:
