@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Callable
 
-from conformance.checks.assertions import UUID_RE, expect_equal, expect_ok, expect_true
+from conformance.checks.assertions import UUID_RE, expect_equal, expect_true
 from conformance.checks.context import Ctx
 from conformance.checks.registry import check, observation
 from conformance.exchange import Exchange

@@ -394,6 +394,17 @@ def _views(runs: list[Run], ids: list[str]) -> list[str]:
     return ['<h2 id="views">Views</h2>', '<div id="views"><ul>', *items, "</ul></div>"]
 
 
+def _evidence_and_reproduction(item: dict[str, Any]) -> list[str]:
+    """The evidence links and the reproduction of a check or observation cell."""
+    out = []
+    if item.get("evidence"):
+        out.append('<span class="k">Evidence:</span><ul>'
+                   + "".join(_evidence(e) for e in item["evidence"]) + "</ul>")
+    if item.get("reproduce"):
+        out.append(f'<span class="k">Reproduce:</span><pre>{_txt(item["reproduce"])}</pre>')
+    return out
+
+
 def _evidence(item: str) -> str:
     url, _, note = item.partition(" ")
     if url.startswith(("https://", "http://")):
@@ -428,11 +439,7 @@ def _check_cell(i: int, run: Run, cid: str) -> str:
         if item.get(key):
             body.append(f'<p><span class="k">{key.capitalize()}:</span> '
                         f"<code>{_txt(_short_json(item[key]))}</code></p>")
-    if item.get("evidence"):
-        body.append('<span class="k">Evidence:</span><ul>'
-                    + "".join(_evidence(e) for e in item["evidence"]) + "</ul>")
-    if item.get("reproduce"):
-        body.append(f'<span class="k">Reproduce:</span><pre>{_txt(item["reproduce"])}</pre>')
+    body += _evidence_and_reproduction(item)
     if not body:
         body.append('<p class="muted">no detail recorded</p>')
     return (f'<td class="{cls}" data-o="{_esc(outcome)}" title="{_esc(run.label)}: {_esc(meaning)}">'
@@ -478,11 +485,7 @@ def _observation_cell(i: int, item: dict[str, Any] | None) -> str:
     body = []
     if item.get("message"):
         body.append(f'<p class="msg">{_txt(item["message"])}</p>')
-    if item.get("evidence"):
-        body.append('<span class="k">Evidence:</span><ul>'
-                    + "".join(_evidence(e) for e in item["evidence"]) + "</ul>")
-    if item.get("reproduce"):
-        body.append(f'<span class="k">Reproduce:</span><pre>{_txt(item["reproduce"])}</pre>')
+    body += _evidence_and_reproduction(item)
     if not body:
         return f'<td class="ov t{i}"><code class="v">{text}</code></td>'
     return (f'<td class="ov t{i}"><details><summary><code class="v">{text}</code></summary>'
