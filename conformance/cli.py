@@ -154,10 +154,13 @@ def cmd_run(args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         ran = f"after {', '.join(done)} completed" if done else "before any target ran"
         return _interrupted_line(ran, names[len(done):])
-    if config.target == "all":  # the cross-target page: reports/index.html, matrix.md/.json
+    if config.target == "all":  # the cross-target page (index.html, matrix.md/.json), badges
+        from conformance.reporting.badges import write_badges
         from conformance.reporting.matrix import write_matrix_and_tell
 
         write_matrix_and_tell(Path(config.report_dir), strict=False)
+        for path in write_badges(Path(config.report_dir)):
+            print(f"wrote {path}", file=sys.stderr)
     return worst
 
 

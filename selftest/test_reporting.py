@@ -268,6 +268,8 @@ def test_run_target_all_writes_the_matrix(tmp_path: Path, monkeypatch: pytest.Mo
     assert "wrote " + str(tmp_path / "index.html") in capsys.readouterr().err
     page = (tmp_path / "index.html").read_text()
     assert all(f'data-target="{n}"' in page for n in cli.LOCAL_EMULATORS)
+    badges = {p.name for p in (tmp_path / "badges").glob("*.json")}
+    assert badges == {f"{n}.json" for n in cli.LOCAL_EMULATORS}
 
 
 # -- diff -------------------------------------------------------------------------------------
