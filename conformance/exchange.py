@@ -35,39 +35,105 @@ _MIN_SECRET_LEN = 4  # shorter values would scrub ordinary text
 class _SecretRegistry:
     """Process-wide set of secret values seen; thread-safe, only grows.
 
-    Scrubbing is one pass of a compiled alternation of every written form (longest first),
-    rebuilt only when a new secret arrives: runs remember hundreds of secrets and scrub
-    every string they write, so re-encoding each secret per call was the hot spot.
+    Scrubbing finds, left to right, the longest written form of any secret starting at the
+    earliest position and masks it: exactly what one alternation of every form, longest
+    first, does. Two costs made that one pattern slow (issue 12, part 7): recompiling it
+    for every new secret (runs remember ~2,000 values; 0.5 s per compile late in a run),
+    and matching it (a flat alternation tries every form at every position). So:
+    - the forms are compiled in chunks sized like a binary counter: new secrets become a
+      small chunk, merged with the trailing chunks no larger than it, so each value is
+      recompiled O(log n) times, and there are O(log n) chunks;
+    - each chunk is a trie-shaped regex (common prefixes factored out, longer continuations
+      tried first), so a position fails after a character or two instead of every form.
+    `scrub` merges the chunks' matches: earliest start wins, then the longest form.
     """
 
     def __init__(self) -> None:
         self._values: set[str] = set()
         self._lock = threading.Lock()
-        self._pattern: re.Pattern[str] | None = None
+        self._pending: list[str] = []                       # added, not compiled yet
+        self._chunks: list[tuple[list[str], re.Pattern[str]]] = []  # sizes strictly decrease
+        self._patterns: tuple[re.Pattern[str], ...] = ()
 
     def add(self, value: object) -> None:
         if isinstance(value, str) and len(value) >= _MIN_SECRET_LEN:
             with self._lock:
                 if value not in self._values:
                     self._values.add(value)
-                    self._pattern = None
+                    self._pending.append(value)
 
-    def _compiled(self) -> re.Pattern[str] | None:
+    def _compiled(self) -> tuple[re.Pattern[str], ...]:
         with self._lock:
-            if self._pattern is None and self._values:
-                forms = {f for v in self._values for f in _written_forms(v)}
-                ordered = sorted(forms, key=len, reverse=True)
-                self._pattern = re.compile("|".join(map(re.escape, ordered)))
-            return self._pattern
+            if self._pending:
+                values, self._pending = self._pending, []
+                while self._chunks and len(self._chunks[-1][0]) <= len(values):
+                    values = self._chunks.pop()[0] + values
+                self._chunks.append((values, _compile_forms(values)))
+                self._patterns = tuple(pattern for _, pattern in self._chunks)
+            return self._patterns
 
     def scrub(self, text: str) -> str:
-        pattern = self._compiled()
-        return pattern.sub(MASK, text) if pattern is not None else text
+        patterns = self._compiled()
+        if len(patterns) <= 1:
+            return patterns[0].sub(MASK, text) if patterns else text
+        nexts = [pattern.search(text) for pattern in patterns]
+        out: list[str] = []
+        pos = 0
+        while True:
+            best = None
+            for match in nexts:
+                if match is not None and (best is None or match.start() < best.start() or (
+                        match.start() == best.start() and match.end() > best.end())):
+                    best = match
+            if best is None:
+                break
+            out += (text[pos:best.start()], MASK)
+            pos = best.end()
+            nexts = [match if match is None or match.start() >= pos
+                     else pattern.search(text, pos) for pattern, match in zip(patterns, nexts)]
+        out.append(text[pos:])
+        return "".join(out)
 
     def values(self) -> frozenset[str]:
         """A read-only snapshot of every secret value remembered so far (self-tests grep it)."""
         with self._lock:
             return frozenset(self._values)
+
+
+def _compile_forms(values: list[str]) -> re.Pattern[str]:
+    """One pattern matching the longest written form of `values` at a position."""
+    forms = {f for v in values for f in _written_forms(v)}
+    try:
+        return re.compile(_trie_regex(forms))
+    except (RecursionError, re.error, OverflowError):  # pathological nesting: flat form
+        return re.compile("|".join(map(re.escape, sorted(forms, key=len, reverse=True))))
+
+
+def _trie_regex(words: set[str]) -> str:
+    """A regex equivalent to the longest-first alternation of `words`, shaped as their trie:
+    chains of single children become literals; a word ending at a node is the last option
+    (`(?:longer)?`), so the regex engine's backtracking yields the longest word first."""
+    trie: dict[str, Any] = {}
+    for word in words:
+        node = trie
+        for ch in word:
+            node = node.setdefault(ch, {})
+        node[""] = {}
+
+    def build(node: dict[str, Any]) -> str:
+        alternatives = []
+        for ch in sorted(k for k in node if k):
+            literal, child = [ch], node[ch]
+            while len(child) == 1 and "" not in child:
+                (nxt, child), = child.items()
+                literal.append(nxt)
+            alternatives.append(re.escape("".join(literal)) + build(child))
+        if not alternatives:
+            return ""
+        body = alternatives[0] if len(alternatives) == 1 else "(?:" + "|".join(alternatives) + ")"
+        return "(?:" + body + ")?" if "" in node else body
+
+    return build(trie)
 
 
 def _written_forms(value: str) -> list[str]:
