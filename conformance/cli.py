@@ -130,9 +130,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from conformance.targets.process import install_handlers
+    from conformance.targets.process import install_handlers, sweep_dead_runs
 
     install_handlers()  # first: SIGTERM during the in-process moto is an interrupt too
+    sweep_dead_runs()  # what SIGKILLed runs left (their processes, temp dirs)
     config = from_sources(vars(args))
     names = _target_names(config)
     _validate_expectations(config, names)

@@ -314,7 +314,11 @@ class _Pool:
 
 
 def _start_pool(spec: ChildSpec, processes: int) -> _Pool:
-    executor = ProcessPoolExecutor(max_workers=processes, mp_context=get_context("spawn"))
+    from conformance.targets.process import worker_initializer
+
+    initializer, initargs = worker_initializer()  # workers exit when this process dies
+    executor = ProcessPoolExecutor(max_workers=processes, mp_context=get_context("spawn"),
+                                   initializer=initializer, initargs=initargs)
     return _Pool(executor, {op: executor.submit(_child_run, spec, op) for op in spec.operations})
 
 

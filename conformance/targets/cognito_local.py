@@ -2,7 +2,8 @@
 
 Installed by the project's own set-up into a project-local folder (`make node-deps`:
 `npm install --prefix .cache/node cognito-local@5.3.0`), never globally. Each start gets a
-fresh temporary data dir holding `.cognito/config.json` with `UsernameAttributes: []` so
+fresh data dir (inside the run's own dir, process.scratch_dir, so a dead run's is swept)
+holding `.cognito/config.json` with `UsernameAttributes: []` so
 plain usernames work as on AWS, and a free loopback port.
 
 Code oracle: cognito-local stores the code it "sent" in its database file,
@@ -20,7 +21,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import tempfile
 import time
 from pathlib import Path
 from typing import Any, ClassVar
@@ -29,7 +29,7 @@ from conformance.config import RunConfig
 from conformance.paths import REPO_DIR
 from conformance.targets.base import ProcessServer, TargetStartError, free_port
 from conformance.targets.probe import ProbedCapabilities
-from conformance.targets.process import ManagedProcess
+from conformance.targets.process import ManagedProcess, scratch_dir
 
 PACKAGE = "cognito-local"
 PINNED_VERSION = "5.3.0"
@@ -64,7 +64,7 @@ class CognitoLocalTarget(ProcessServer, ProbedCapabilities):
             return
         entry = _entry_script()
         port = free_port()
-        self._data_dir = Path(tempfile.mkdtemp(prefix="cc-cognito-local-"))
+        self._data_dir = scratch_dir("cc-cognito-local-")
         self._process = self._spawn(entry, port)
         self._endpoint = f"http://127.0.0.1:{port}"
 
@@ -96,7 +96,7 @@ class CognitoLocalTarget(ProcessServer, ProbedCapabilities):
         self._process.stop()
         self._process = None
         self._wipe()
-        self._data_dir = Path(tempfile.mkdtemp(prefix="cc-cognito-local-"))
+        self._data_dir = scratch_dir("cc-cognito-local-")
         self._process = self._spawn(_entry_script(), port)
 
     def version(self) -> str:

@@ -1,7 +1,11 @@
 """ministack (PyPI `ministack`, pinned through the `ministack` extra) as a target.
 
 Started by the suite on a free loopback port (GATEWAY_PORT, BIND_HOST=127.0.0.1) with
-AUTH=true. Why AUTH=true (measured 2026-11-25, ministack 1.5.33): by default ministack
+AUTH=true, TMPDIR=its scratch dir (ministack writes `ministack-<port>.pid` there: a killed
+run's is swept with the dir) and IOT_MTLS_ENABLED=0 / SFTP_ENABLED=0: ministack 1.5.33 opens
+an IoT mTLS listener on 0.0.0.0:8883 at boot, ignoring BIND_HOST. Its other 0.0.0.0 ports
+(RDS proxy, opensearch, eks, mwaa ...) open only when those services are used, never by
+Cognito calls. Why AUTH=true (measured 2026-11-25, ministack 1.5.33): by default ministack
 accepts any credentials, accepts SignUp on a secret client without SecretHash or with a
 wrong one, and confirms sign-ups with any code. With AUTH=true it answers a bad key with
 UnrecognizedClientException, SecretHash problems with NotAuthorizedException and a wrong
@@ -19,7 +23,6 @@ from __future__ import annotations
 
 import shutil
 import sys
-import tempfile
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import ClassVar
@@ -29,7 +32,7 @@ import requests
 from conformance.config import RunConfig
 from conformance.targets.base import ProcessServer, TargetStartError, free_port
 from conformance.targets.probe import ProbedCapabilities
-from conformance.targets.process import ManagedProcess
+from conformance.targets.process import ManagedProcess, scratch_dir
 
 FIXED_CODE = "123456"
 RESET_PATH = "/_ministack/reset"
@@ -52,7 +55,7 @@ class MinistackTarget(ProcessServer, ProbedCapabilities):
         if self._endpoint:
             return
         port = free_port()
-        self._log_dir = Path(tempfile.mkdtemp(prefix="cc-ministack-"))
+        self._log_dir = scratch_dir("cc-ministack-")
         self._process = ManagedProcess(self.name, _command(), port,
                                        self._log_dir / "ministack.log",
                                        env=self._env(port), cwd=self._log_dir,
@@ -68,6 +71,10 @@ class MinistackTarget(ProcessServer, ProbedCapabilities):
     def _env(self, port: int) -> dict[str, str]:
         key, secret, _ = self.config.credentials()
         return {"GATEWAY_PORT": str(port), "BIND_HOST": "127.0.0.1",
+                "TMPDIR": str(self._log_dir or ""),  # its ministack-<port>.pid file
+                # listeners bound to 0.0.0.0 whatever BIND_HOST says (1.5.33: IoT mTLS on
+                # :8883 at boot, SFTP on :2222): off, the suite never uses them
+                "IOT_MTLS_ENABLED": "0", "SFTP_ENABLED": "0",
                 "AUTH": self.auth_mode, "AWS_ACCESS_KEY_ID": key,
                 "AWS_SECRET_ACCESS_KEY": secret, "AWS_DEFAULT_REGION": self.config.region}
 
