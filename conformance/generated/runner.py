@@ -24,6 +24,7 @@ Determinism: the seed comes from RunConfig (`--seed`), mixed per operation by Sc
 
 from __future__ import annotations
 
+import atexit
 import hashlib
 import json
 import threading
@@ -229,7 +230,7 @@ class GeneratedRun:
     def close(self) -> None:
         _RUNS.pop(id(self.schema), None)
         if self.pool is not None:
-            self.pool.executor.shutdown(wait=False, cancel_futures=True)
+            _stop_pool(self.pool)
             self.pool = None
 
     def _run(self, name: str) -> OperationRun:
