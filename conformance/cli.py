@@ -492,8 +492,13 @@ def cmd_spec(args: argparse.Namespace) -> int:
 
 def cmd_cleanup(args: argparse.Namespace) -> int:
     from conformance.cleanup import run_cleanup
+    from conformance.targets.process import sweep_dead_runs
 
     config = from_sources(vars(args), target=args.cc_target or "aws")
+    killed = sweep_dead_runs()  # emulators and temp dirs of killed runs on this machine
+    if killed:
+        print(f"cleanup: stopped {len(killed)} leftover process(es) of dead runs",
+              file=sys.stderr)
     return EXIT_UNEXPECTED if run_cleanup(config, args.prefix) else EXIT_OK
 
 
