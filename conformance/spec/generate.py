@@ -63,14 +63,29 @@ def build_openapi(model: Model | None = None) -> dict[str, Any]:
     return _rewrite_refs(doc)
 
 
+# Request examples: Schemathesis' examples phase sends each one (positive, before any random
+# case), so an operation whose random valid cases rarely succeed still gets one request that
+# does. AdminCreateUser: without MessageAction=SUPPRESS a target may need a delivery
+# attribute (cognito-local answers 400 "User has no attribute matching desired delivery
+# mediums"), and whether a random case happened to pick SUPPRESS decided if its output shape
+# was judged at all. The pool id is replaced by the run's own (generated/inject.py).
+REQUEST_EXAMPLES: dict[str, dict[str, Any]] = {
+    "AdminCreateUser": {"UserPoolId": "us-east-1_example", "Username": "ccf-example-user",
+                        "MessageAction": "SUPPRESS"},
+}
+
+
 def _operation(model: Model, builder: SchemaBuilder, op: str) -> dict[str, Any]:
     shape = model.input_shape(op)
     request = builder.ref(shape) if shape else {"type": "object", "maxProperties": 0}
+    media: dict[str, Any] = {"schema": request}
+    if op in REQUEST_EXAMPLES:
+        media["example"] = REQUEST_EXAMPLES[op]
     return {
         "operationId": op,
         "x-amz-target": f"{model.target_prefix}.{op}",
         "x-aws-auth": "none" if model.is_unsigned(op) else "sigv4",
-        "requestBody": {"required": True, "content": {MEDIA_TYPE: {"schema": request}}},
+        "requestBody": {"required": True, "content": {MEDIA_TYPE: media}},
         "responses": {"200": _json_response("success", _output_schema(model, builder, op)),
                       **_error_responses(model, op)},
     }
