@@ -75,7 +75,7 @@ def moto_process(tmp_path: Path) -> Iterator[ManagedProcess]:
     proc.endpoint = f"http://127.0.0.1:{port}"  # type: ignore[attr-defined]
     yield proc
     try:
-        os.kill(proc.pid, signal.SIGCONT)
+        os.killpg(proc.pid, signal.SIGCONT)  # type: ignore[arg-type]
     except (OSError, TypeError):
         pass
     proc.stop()
@@ -164,7 +164,9 @@ def break_mid_run(moto: ManagedProcess, sig: signal.Signals, reports: Path,
                             stderr=subprocess.PIPE, text=True)
     try:
         wait_for_first_result(reports, proc)
-        os.kill(moto.pid, sig)  # type: ignore[arg-type]
+        # the whole process group: ManagedProcess runs the server under a watchdog that
+        # leads the group (targets/process.py), so its pid is not the server's
+        os.killpg(moto.pid, sig)  # type: ignore[arg-type]
         sent = time.monotonic()
         _, stderr = proc.communicate(timeout=120)
         return proc.returncode, stderr, time.monotonic() - sent
