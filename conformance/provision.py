@@ -47,6 +47,16 @@ POOLS: dict[str, dict[str, Any]] = {
     # is in it, so what ListUsers answers does not depend on which users the other
     # operations' generated cases (run in parallel) happened to create first.
     "listing": {"Policies": STRICT_POLICY},
+    # Usernames are case-insensitive (UsernameConfiguration.CaseSensitive=false): `Name` and
+    # `name` are one user, for sign-up, look-ups and sign-in.
+    "case-insensitive": {"Policies": STRICT_POLICY, "AutoVerifiedAttributes": ["email"],
+                         "UsernameConfiguration": {"CaseSensitive": False}},
+    # email and preferred_username are aliases (AliasAttributes): a user signs in and is
+    # found by either once verified, while the username stays what was signed up.
+    "alias": {"Policies": STRICT_POLICY, "AutoVerifiedAttributes": ["email"],
+              "AliasAttributes": ["email", "preferred_username"]},
+    # ListUsers filters, limits and paging: only the users the listing checks create.
+    "users": {"Policies": STRICT_POLICY, "AutoVerifiedAttributes": ["email"]},
 }
 _FLOWS = ["ALLOW_USER_PASSWORD_AUTH", "ALLOW_ADMIN_USER_PASSWORD_AUTH",
           "ALLOW_REFRESH_TOKEN_AUTH", "ALLOW_USER_SRP_AUTH"]
@@ -56,6 +66,15 @@ CLIENTS: dict[str, dict[str, Any]] = {
     "enabled": {"ExplicitAuthFlows": _FLOWS, "PreventUserExistenceErrors": "ENABLED"},
     "secret": {"ExplicitAuthFlows": _FLOWS, "GenerateSecret": True,
                "PreventUserExistenceErrors": "LEGACY"},
+    # Token lifetimes set explicitly (not the defaults): exp - iat of the ID and access tokens
+    # must be 2 hours, and the refresh token is valid 1 day.
+    "validity": {"ExplicitAuthFlows": _FLOWS, "PreventUserExistenceErrors": "LEGACY",
+                 "AccessTokenValidity": 2, "IdTokenValidity": 2, "RefreshTokenValidity": 1,
+                 "TokenValidityUnits": {"AccessToken": "hours", "IdToken": "hours",
+                                        "RefreshToken": "days"}},
+    # Only the refresh flow is allowed: password sign-in must be refused on this client.
+    "refresh-only": {"ExplicitAuthFlows": ["ALLOW_REFRESH_TOKEN_AUTH"],
+                     "PreventUserExistenceErrors": "LEGACY"},
 }
 
 
