@@ -106,6 +106,9 @@ def _add_cleanup_baseline(sub: argparse._SubParsersAction) -> None:  # type: ign
     baseline.add_argument("--update", metavar="FILE", default=None,
                           help="rewrite this expectations file in place: set every entry's "
                           "signature from the runs, append drafts for unlisted failures")
+    baseline.add_argument("--prune", action="store_true",
+                          help="with --update: remove the entries of checks that passed in "
+                          "every run given")
 
 
 def _version() -> str:
@@ -507,7 +510,7 @@ def cmd_baseline(args: argparse.Namespace) -> int:
 
     files = [Path(f) for f in args.results]
     if args.update:
-        print(update_file(Path(args.update), files), file=sys.stderr)
+        print(update_file(Path(args.update), files, args.prune), file=sys.stderr)
         return EXIT_OK
     print(draft_entries(files, args.keep_expected), end="")
     return EXIT_OK

@@ -219,3 +219,27 @@ def test_baseline_update_sets_signatures_keeps_reasons_and_merges_kinds(tmp_path
     assert entries["gen"]["signature"] == ["2xx y", "5xx x"]          # union over the runs
     assert entries["gone"]["signature"] == ["k"] and "['gone']" in summary  # stale: named
     assert entries["new"]["signature"] == ["a=b"] and "1 entries drafted" in summary and "review the reason): ['hand']" in summary
+
+
+def test_baseline_update_prune_removes_only_entries_that_passed_in_every_run(
+        tmp_path: Path) -> None:
+    from conformance.reporting.baseline import update_file
+
+    toml = tmp_path / "x.toml"
+    toml.write_text('["passes"]\nreason = "p"\nevidence = "https://e"\nsignature = ["k"]\n\n'
+                    '# --- a section comment kept\n["fails"]\nreason = "f"\nevidence = "https://e"\n\n'
+                    '["flaky"]\nreason = "x"\nevidence = "https://e"\n\n'
+                    '["unsupported"]\nreason = "u"\nevidence = "https://e"\n\n'
+                    '["absent"]\nreason = "a"\nevidence = "https://e"\n')
+    ci = run_doc(tmp_path / "ci.json", [
+        {"id": "passes", "category": "state", "outcome": "unexpected-pass"},
+        {"id": "fails", "category": "state", "outcome": "failed", "signature": ["a=b"]},
+        {"id": "flaky", "category": "state", "outcome": "passed"},
+        {"id": "unsupported", "category": "state", "outcome": "unsupported"}])
+    dev = run_doc(tmp_path / "dev.json", [
+        {"id": "flaky", "category": "state", "outcome": "failed", "signature": ["c=d"]}])
+    summary = update_file(toml, [ci, dev], prune=True)
+    text = toml.read_text()
+    assert sorted(tomllib.loads(text)) == ["absent", "fails", "flaky", "unsupported"]
+    assert "# --- a section comment kept\n[\"fails\"]" in text and "\n\n\n" not in text
+    assert "removed as passing in every run: ['passes']" in summary

@@ -25,7 +25,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from conformance.results.outcome import EXPECTED_FAILURE, ERROR, FAILED, UNEXPECTED_PASS
+from conformance.results.outcome import (
+    ERROR, EXPECTED_FAILURE, FAILED, PASSED, UNEXPECTED_PASS,
+)
 
 REASON_CHARS = 240
 RUN_TOKEN = re.compile(r"ccf[\w-]*")  # run-specific names: drafts stay stable across runs
@@ -110,6 +112,7 @@ def _quote(text: str) -> str:
 
 # -- several runs of one target ----------------------------------------------------------------
 FAILING = (FAILED, EXPECTED_FAILURE)
+PASSING = (PASSED, UNEXPECTED_PASS)
 
 
 def merged(files: list[Path]) -> dict[str, Any]:
@@ -143,13 +146,15 @@ def _merge(check: dict[str, Any], other: dict[str, Any]) -> None:
 HEADER = re.compile(r'^\[\s*"(?P<id>[^"]+)"\s*\]\s*$')
 
 
-def update_file(path: Path, files: list[Path]) -> str:
+def update_file(path: Path, files: list[Path], prune: bool = False) -> str:
     """Rewrite `path` with every listed entry's signature taken from the runs; returns a
     one-paragraph summary (for stderr). Entries whose check did not fail are kept as they
-    are and named in the summary (stale, or not run)."""
+    are and named in the summary (stale, or not run); with `prune`, the entries of checks
+    that PASSED in every run are removed (a check that did not run, was unsupported or
+    errored keeps its entry: nothing proves it stale)."""
     doc = merged(files)
     by_id = {c["id"]: c for c in doc.get("checks", [])}
-    done = _rewrite(path.read_text().splitlines(), by_id)
+    done = _rewrite(path.read_text().splitlines(), by_id, prune)
     lines = done.lines
     drafts = [c for c in sorted(by_id.values(), key=lambda c: c["id"])
               if c.get("outcome") == FAILED and c["id"] not in done.listed]
@@ -163,6 +168,7 @@ def update_file(path: Path, files: list[Path]) -> str:
     return (f"{path}: {done.signed} signatures set, {len(drafts)} entries drafted; "
             f"signature changed (review the reason): {done.changed or 'none'}; "
             f"listed but not failing (stale or not run): {done.not_failing or 'none'}; "
+            f"removed as passing in every run: {done.pruned or 'none'}; "
             f"signature differs between the runs: {unstable or 'none'}")
 
 
@@ -173,17 +179,29 @@ class Rewrite:
     not_failing: list[str] = field(default_factory=list)
     signed: int = 0                                         # entries given a signature
     changed: list[str] = field(default_factory=list)        # ... that had another one
+    pruned: list[str] = field(default_factory=list)         # entries removed (--prune)
 
 
-def _rewrite(source: list[str], by_id: dict[str, dict[str, Any]]) -> Rewrite:
+def _rewrite(source: list[str], by_id: dict[str, dict[str, Any]], prune: bool = False,
+             ) -> Rewrite:
     """Walk the file entry by entry; an entry with a new signature gets it right after its
     `evidence` line (an old `signature` line is dropped, and the entry named in `changed`:
-    its reason may describe the old failure), any other line stays as it was."""
+    its reason may describe the old failure), any other line stays as it was. With `prune`
+    a passing check's entry (its table up to the blank line after it) is dropped."""
     out = Rewrite()
     new: str | None = None
     current = ""
+    dropping = False
     for line in source:
         match = HEADER.match(line)
+        if dropping and not match:
+            dropping = bool(line.strip())   # the entry's keys, then its blank line, go
+            continue
+        dropping = False
+        if match and prune and by_id.get(match.group("id"), {}).get("outcome") in PASSING:
+            out.pruned.append(match.group("id"))
+            dropping = True
+            continue
         if match:
             current = match.group("id")
             out.listed.add(current)
