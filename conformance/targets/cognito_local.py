@@ -121,6 +121,16 @@ class CognitoLocalTarget(ProcessServer, ProbedCapabilities):
             self._codes[(pool_id, username)] = str(code)
         return self._codes.get((pool_id, username))
 
+    def forgot_password_code(self, pool_id: str, username: str) -> str | None:
+        """ForgotPassword stores its code where sign-up codes live (Users.<name>.
+        ConfirmationCode); read fresh, never the remembered sign-up code."""
+        if self._data_dir is None:
+            return None
+        users = _read_users(self._data_dir / ".cognito" / "db" / f"{pool_id}.json")
+        user = users.get(username) or _find_user(users, username)
+        code = user.get("ConfirmationCode") if user else None
+        return str(code) if code else None
+
 
 def _entry_script() -> Path:
     entry = NODE_PREFIX / ENTRY

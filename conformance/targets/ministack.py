@@ -35,6 +35,7 @@ from conformance.targets.probe import ProbedCapabilities
 from conformance.targets.process import ManagedProcess, scratch_dir
 
 FIXED_CODE = "123456"
+FORGOT_CODE = "654321"  # ForgotPassword / AdminResetUserPassword codes (1.5.33: fixed)
 RESET_PATH = "/_ministack/reset"
 INSTALL_HINT = "install the extra: pip install -e '.[ministack]'"
 
@@ -96,6 +97,11 @@ class MinistackTarget(ProcessServer, ProbedCapabilities):
 
     def confirmation_code(self, pool_id: str, username: str) -> str | None:
         return FIXED_CODE
+
+    def forgot_password_code(self, pool_id: str, username: str) -> str | None:
+        """ministack sends every password-reset code as the fixed 654321 (its SES outbox
+        shows it); it checks the code under AUTH=true."""
+        return FORGOT_CODE
 
     def attach_info(self) -> dict[str, str]:
         return self.capabilities_info()

@@ -73,5 +73,11 @@ class MotoTarget(StartedServer, ProbedCapabilities):
     def confirmation_code(self, pool_id: str, username: str) -> str | None:
         return FIXED_CODE
 
+    def forgot_password_code(self, pool_id: str, username: str) -> str | None:
+        """The code ForgotPassword sent. moto accepts any code unless it starts with its
+        private `moto-confirmation-code:` prefix (revealed only in a moto-specific response
+        header), so a fixed code stands in, as for sign-up codes."""
+        return FIXED_CODE
+
 
 TARGET = MotoTarget
