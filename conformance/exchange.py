@@ -219,6 +219,7 @@ class Exchange:
     body: bytes
     elapsed_s: float
     region: str = "us-east-1"
+    method: str = "POST"  # GET for the few plain HTTP reads (a pool's JWKS)
     json_cache: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     @property
@@ -261,11 +262,14 @@ class Exchange:
     def evidence(self) -> dict[str, Any]:
         """The whole exchange, masked, for reports and attachments."""
         body = self.json
+        request = {"url": self.url, "headers": self.request_headers,
+                   "body": self.request_json if self.request_json is not None
+                   else self.request_body.decode("utf-8", "replace")}
+        if self.method != "POST":
+            request = {"method": self.method, **request}
         return mask({
             "operation": self.operation,
-            "request": {"url": self.url, "headers": self.request_headers,
-                        "body": self.request_json if self.request_json is not None
-                        else self.request_body.decode("utf-8", "replace")},
+            "request": request,
             "response": {"status": self.status, "headers": self.headers,
                          "body": body if body is not None
                          else self.body.decode("utf-8", "replace")[:2000]},
@@ -273,6 +277,9 @@ class Exchange:
 
     def reproduce(self) -> str:
         """A runnable curl command (secrets masked; signed calls use curl's --aws-sigv4)."""
+        if self.method != "POST":
+            return " ".join(shlex.quote(p) for p in ["curl", "-sS", "-X", self.method,
+                                                      scrub(self.url)])
         body = self.request_json
         data = json.dumps(mask(body)) if body is not None else scrub(
             self.request_body.decode("utf-8", "replace"))
