@@ -180,6 +180,30 @@ class Caller:
             hdrs = self._sign(hdrs, data)
         return self._send(operation, target_header, hdrs, data, signed)
 
+    def get(self, path: str, operation: str) -> Exchange:
+        """A plain HTTP GET of `<endpoint>/<path>` (a pool's JWKS), recorded as an Exchange
+        named `operation`, with the same breaker and deadline as the AWS calls."""
+        url = self.endpoint + path.lstrip("/")
+        self.breaker.check()
+        timeout = self.breaker.timeout(self.timeout_s)
+        if self.deadline is not None:
+            left = self.deadline - time.time()
+            if left <= 0:
+                raise DeadlinePassed(deadline_message(self.deadline_s))
+            timeout = min(timeout, left)
+        start = time.perf_counter()
+        try:
+            resp = self.session.get(url, timeout=timeout)
+        except requests.RequestException as exc:
+            self.breaker.failure(short_reason(exc))
+            raise TargetUnreachable(f"{url}: {short_reason(exc)}") from exc
+        self.breaker.success()
+        return Exchange(
+            operation=operation, url=url, target_header=None, request_headers={},
+            request_body=b"", signed=False, status=resp.status_code,
+            headers={k.lower(): v for k, v in resp.headers.items()}, body=resp.content,
+            elapsed_s=time.perf_counter() - start, region=self.region, method="GET")
+
     def _sign(self, headers: dict[str, str], data: bytes) -> dict[str, str]:
         creds = Credentials(self.credentials.access_key, self.credentials.secret_key,
                             self.credentials.token)
