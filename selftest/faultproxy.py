@@ -44,6 +44,9 @@ class Response:
 
 
 Mutation = Callable[[Response, dict[str, Any]], None]
+# Sees every request the proxy receives, whatever its method, before it is forwarded:
+# (method, path, headers as received, body). selftest/recording.py records a run with it.
+Observer = Callable[[str, str, list[tuple[str, str]], bytes], None]
 
 
 @dataclass
@@ -135,6 +138,7 @@ class FaultProxy:
     upstream: str
     faults: list[Fault] = field(default_factory=list)
     hits: int = 0
+    on_request: Observer | None = None
 
     def start(self) -> str:
         proxy = self
@@ -146,6 +150,8 @@ class FaultProxy:
             def do_POST(self) -> None:  # noqa: N802 - http.server's naming
                 length = int(self.headers.get("Content-Length") or 0)
                 data = self.rfile.read(length)
+                if proxy.on_request is not None:
+                    proxy.on_request(self.command, self.path, list(self.headers.items()), data)
                 resp = proxy.forward(self.path, dict(self.headers.items()), data)
                 self.send_response(resp.status)
                 for key, value in resp.headers.items():
@@ -155,6 +161,17 @@ class FaultProxy:
                 self.send_header("Content-Length", str(len(resp.body)))
                 self.end_headers()
                 self.wfile.write(resp.body)
+
+            def refuse(self) -> None:
+                """Any other method: observed, then answered as http.server always did."""
+                if proxy.on_request is not None:
+                    length = int(self.headers.get("Content-Length") or 0)
+                    data = self.rfile.read(length) if length else b""
+                    proxy.on_request(self.command, self.path, list(self.headers.items()), data)
+                self.send_error(501, f"Unsupported method ({self.command!r})")
+
+            do_GET = do_HEAD = do_PUT = do_DELETE = refuse  # noqa: N815
+            do_PATCH = do_OPTIONS = do_CONNECT = refuse  # noqa: N815
 
             def log_message(self, *args: Any) -> None:
                 pass
