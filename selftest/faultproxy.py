@@ -18,6 +18,7 @@ from typing import Any, Callable
 import requests
 
 TARGET_PREFIX = "AWSCognitoIdentityProviderService."
+JWKS_SUFFIX = "/.well-known/jwks.json"
 
 
 @dataclass
@@ -170,7 +171,27 @@ class FaultProxy:
                     proxy.on_request(self.command, self.path, list(self.headers.items()), data)
                 self.send_error(501, f"Unsupported method ({self.command!r})")
 
-            do_GET = do_HEAD = do_PUT = do_DELETE = refuse  # noqa: N815
+            def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+                """A pool's JWKS (the token checks verify against it) is forwarded, faults
+                matching it by operation "GET"; any other GET is refused as before."""
+                if not self.path.endswith(JWKS_SUFFIX):
+                    return self.refuse()
+                if proxy.on_request is not None:
+                    proxy.on_request(self.command, self.path, list(self.headers.items()), b"")
+                self._answer(proxy.forward(self.path, dict(self.headers.items()), b"",
+                                           method="GET"))
+
+            def _answer(self, resp: Response) -> None:
+                self.send_response(resp.status)
+                for key, value in resp.headers.items():
+                    if key.lower() not in ("content-length", "transfer-encoding", "connection",
+                                           "date", "server"):
+                        self.send_header(key, value)
+                self.send_header("Content-Length", str(len(resp.body)))
+                self.end_headers()
+                self.wfile.write(resp.body)
+
+            do_HEAD = do_PUT = do_DELETE = refuse  # noqa: N815
             do_PATCH = do_OPTIONS = do_CONNECT = refuse  # noqa: N815
 
             def log_message(self, *args: Any) -> None:
@@ -184,12 +205,14 @@ class FaultProxy:
         self._server.shutdown()
         self._server.server_close()
 
-    def forward(self, path: str, headers: dict[str, str], data: bytes) -> Response:
-        upstream = requests.post(self.upstream.rstrip("/") + path, data=data,
-                                 headers={k: v for k, v in headers.items()
-                                          if k.lower() != "host"}, timeout=30)
+    def forward(self, path: str, headers: dict[str, str], data: bytes,
+                method: str = "POST") -> Response:
+        upstream = requests.request(method, self.upstream.rstrip("/") + path, data=data,
+                                    headers={k: v for k, v in headers.items()
+                                             if k.lower() != "host"}, timeout=30)
         resp = Response(upstream.status_code, dict(upstream.headers.items()), upstream.content)
-        operation = headers.get("X-Amz-Target", "").removeprefix(TARGET_PREFIX)
+        operation = ("GET" if method == "GET"
+                     else headers.get("X-Amz-Target", "").removeprefix(TARGET_PREFIX))
         try:
             request = json.loads(data or b"{}")
         except ValueError:
