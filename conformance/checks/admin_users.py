@@ -107,6 +107,17 @@ def expect_tokens(ex: Exchange) -> None:
     expect_equal("TokenType", result.get("TokenType"), data["token_type"])
 
 
+def expect_signed_in(ex: Exchange) -> None:
+    """The sign-in succeeded: 200 with an AccessToken and no challenge (which tokens, and
+    their TokenType, are judged by the `*.tokens` checks alone)."""
+    body = expect_ok(ex, shape=False)
+    result = body.get("AuthenticationResult")
+    expect_true(isinstance(result, dict) and bool(result.get("AccessToken")),
+                "the sign-in issued no AccessToken", {"AuthenticationResult": "<tokens>"},
+                {"ChallengeName": body.get("ChallengeName"), "keys": sorted(body)},
+                aspect="signed in", value=body.get("ChallengeName") or "no AccessToken")
+
+
 def expect_challenge(ex: Exchange) -> None:
     """NEW_PASSWORD_REQUIRED with a Session (min length) and no AuthenticationResult."""
     body, data = expect_ok(ex, shape=False), fact(CHALLENGE).data
@@ -226,7 +237,7 @@ def respond_signs_in(ctx: Ctx) -> None:
     """After the challenge, the new password signs in with tokens (no second challenge)."""
     user, new = admin_created(ctx), ctx.password()
     ctx.require_ok(respond(ctx, user, challenged(ctx, user), new), "RespondToAuthChallenge")
-    expect_tokens(sign_in(ctx, user, new))
+    expect_signed_in(sign_in(ctx, user, new))
 
 
 @check("new-password.respond.temporary-password-spent", "InitiateAuth", "state",
@@ -252,7 +263,7 @@ def respond_weak(ctx: Ctx) -> None:
 def respond_same(ctx: Ctx) -> None:
     """NEW_PASSWORD equal to the temporary password is accepted: tokens."""
     user = admin_created(ctx)
-    expect_tokens(respond(ctx, user, challenged(ctx, user), user.password))
+    expect_signed_in(respond(ctx, user, challenged(ctx, user), user.password))
 
 
 @check("new-password.admin-respond.tokens", "AdminRespondToAuthChallenge", "state",

@@ -1,10 +1,9 @@
-"""User existence (issue 13 part 5): what password recovery, confirmation and the admin
-password flow tell about a user that does not exist, judged per operation and per client
+"""User existence (issue 13 part 5): what password recovery and confirmation tell about a user that does not exist, judged per operation and per client
 setting: PreventUserExistenceErrors LEGACY (client kind "public") reveals the missing user,
 ENABLED (client kind "enabled") answers as it would for a real one.
 
-The InitiateAuth pair lives in auth.py (state.auth.deleted.*) and the ConfirmSignUp one in
-confirm.py; where AWS's exact answer is not on record (section 9 of EVIDENCE.md), only the
+The InitiateAuth pair lives in auth.py (state.auth.deleted.*), the ADMIN_USER_PASSWORD_AUTH
+and SRP pairs in signin.py, the ConfirmSignUp one in confirm.py; where AWS's exact answer is not on record (section 9 of EVIDENCE.md), only the
 absence of UserNotFoundException is judged and the answer itself is an @observation.
 Facts: specs/behaviours/existence.toml.
 """
@@ -13,10 +12,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from conformance.checks.admin_users import admin_sign_in
 from conformance.checks.assertions import expect_error, expect_true, judged
 from conformance.checks.context import Ctx
-from conformance.checks.lifecycle import ADMIN, ANY_CODE, ORACLE, NewUser, absent_user, confirmed
+from conformance.checks.lifecycle import ANY_CODE, ORACLE, NewUser, absent_user, confirmed
 from conformance.checks.passwords import confirm_forgot, forgot
 from conformance.checks.registry import Failure, check, observation
 from conformance.exchange import Exchange
@@ -99,18 +97,3 @@ def resend_enabled(ctx: Ctx) -> None:
     ex = ctx.call("ResendConfirmationCode", {"ClientId": user.client.client_id,
                                              "Username": user.username})
     expect_hidden(ex, "existence.resend.enabled")
-
-
-# -- AdminInitiateAuth ADMIN_USER_PASSWORD_AUTH ------------------------------------------------
-@check("existence.admin-auth.legacy.status", "AdminInitiateAuth", "status-mapping",
-       facts="existence.admin-auth.legacy", requires=ADMIN)
-def admin_auth_legacy(ctx: Ctx) -> None:
-    """LEGACY client, user never signed up: UserNotFoundException 'User does not exist.'"""
-    expect_error(admin_sign_in(ctx, absent_user(ctx)), "existence.admin-auth.legacy")
-
-
-@check("existence.admin-auth.enabled.status", "AdminInitiateAuth", "security",
-       facts="existence.admin-auth.enabled", requires=ADMIN)
-def admin_auth_enabled(ctx: Ctx) -> None:
-    """ENABLED client, user never signed up: NotAuthorizedException, as a wrong password."""
-    expect_error(admin_sign_in(ctx, absent_user(ctx, "enabled")), "existence.admin-auth.enabled")

@@ -14,7 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 from conformance.checks.admin_users import (
-    WEAK_PASSWORD, admin_created, expect_challenge, expect_tokens, status_of,
+    WEAK_PASSWORD, admin_created, expect_challenge, expect_signed_in, status_of,
 )
 from conformance.checks.assertions import expect_equal, expect_error, expect_ok
 from conformance.checks.auth import sign_in
@@ -117,7 +117,7 @@ def forgot_success(ctx: Ctx) -> None:
 def forgot_new_signs_in(ctx: Ctx) -> None:
     """After the reset, the new password signs in with tokens."""
     user, new = reset_done(ctx)
-    expect_tokens(sign_in(ctx, user, new))
+    expect_signed_in(sign_in(ctx, user, new))
 
 
 @check("forgot.confirm.success.old-password-refused", "InitiateAuth", "state",
@@ -186,7 +186,7 @@ def change_new_signs_in(ctx: Ctx) -> None:
     """After ChangePassword, the proposed password signs in with tokens."""
     user, new = confirmed(ctx), ctx.password()
     ctx.require_ok(change(ctx, access_token(ctx, user), user.password, new), "ChangePassword")
-    expect_tokens(sign_in(ctx, user, new))
+    expect_signed_in(sign_in(ctx, user, new))
 
 
 @check("change-password.success.old-password-refused", "InitiateAuth", "state",
@@ -236,7 +236,7 @@ def set_permanent_signs_in(ctx: Ctx) -> None:
     """Permanent true: the password signs in at once, with tokens (no challenge)."""
     user, new = admin_created(ctx), ctx.password()
     ctx.require_ok(admin_set(ctx, user, new, True), "AdminSetUserPassword")
-    expect_tokens(sign_in(ctx, user, new))
+    expect_signed_in(sign_in(ctx, user, new))
 
 
 @check("admin-set-password.temporary.status", "AdminSetUserPassword", "state", facts=TEMPORARY,
