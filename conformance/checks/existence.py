@@ -1,10 +1,12 @@
-"""User existence (issue 13 part 5): what password recovery and confirmation tell about a user that does not exist, judged per operation and per client
-setting: PreventUserExistenceErrors LEGACY (client kind "public") reveals the missing user,
-ENABLED (client kind "enabled") answers as it would for a real one.
+"""User existence (issue 13 part 5): what password recovery and confirmation tell about a
+user that does not exist, judged per operation and per client setting:
+PreventUserExistenceErrors LEGACY (client kind "public") reveals the missing user, ENABLED
+(client kind "enabled") answers as it would for a real one.
 
 The InitiateAuth pair lives in auth.py (state.auth.deleted.*), the ADMIN_USER_PASSWORD_AUTH
-and SRP pairs in signin.py, the ConfirmSignUp one in confirm.py; where AWS's exact answer is not on record (section 9 of EVIDENCE.md), only the
-absence of UserNotFoundException is judged and the answer itself is an @observation.
+and SRP pairs in signin.py, the ConfirmSignUp one in confirm.py. Where AWS's exact answer
+is not on record (section 9 of EVIDENCE.md), only the absence of UserNotFoundException is
+judged and the answer itself is an @observation.
 Facts: specs/behaviours/existence.toml.
 """
 
