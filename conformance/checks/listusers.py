@@ -202,7 +202,7 @@ def observe_filter_status(ctx: Ctx) -> dict[str, Any]:
 @check("listusers.filter.invalid.status", "ListUsers", "validation",
        facts="listusers.filter.parse-error", requires=ADMIN)
 def filter_invalid(ctx: Ctx) -> None:
-    """A filter that does not parse ('foo') is InvalidParameterException 'Error while parsing filter.'"""
+    """A filter that does not parse ('foo'): InvalidParameterException, AWS's parse message."""
     expect_error(list_users(ctx, Filter="foo"), "listusers.filter.parse-error")
 
 

@@ -299,11 +299,9 @@ def admin_update_email_unverified(ctx: Ctx) -> dict[str, Any]:
                    "AdminUpdateUserAttributes")
     ex = admin_update(ctx, user, email=email)
     got = attributes(ctx.user_status(user.client.pool_id, user.username))
-    return {"update": ex.summary(), "email": ("new" if got.get("email") == email else "old"
-                                              if got.get("email") == user.email else None),
-            "email_verified": got.get("email_verified"), "inferred_aws": {"email": "new",
-                                                                          "email_verified":
-                                                                          "false"}}
+    shown = {email: "new", user.email: "old"}.get(got.get("email"), got.get("email"))
+    return {"update": ex.summary(), "email": shown, "email_verified": got.get("email_verified"),
+            "inferred_aws": {"email": "new", "email_verified": "false"}}
 
 
 @check("usernames.update-attributes.attribute", "UpdateUserAttributes", "state",
