@@ -1,11 +1,17 @@
-"""A Hypothesis state machine for the confirmation lifecycle, judged strictly against model.py.
+"""A Hypothesis state machine for a user's lifecycle, judged strictly against model.py.
 
 One run per session: random sequences of SignUp, ConfirmSignUp (right or wrong code),
-AdminConfirmSignUp, ResendConfirmationCode, InitiateAuth (right or wrong password) and
-AdminDeleteUser over a few fresh usernames. EVERY answer is judged by status and `__type`
-against the fact the model names (messages are left to the single checks); a 5xx, or an
-error the operation does not declare, is always a divergence. After every step that may
-change state, AdminGetUser's view (UserStatus, sub, email_verified) is judged too.
+AdminConfirmSignUp, ResendConfirmationCode, InitiateAuth (the current, a wrong or an old
+password), AdminDeleteUser, AdminCreateUser (a temporary password, MessageAction SUPPRESS),
+the NEW_PASSWORD_REQUIRED challenge answered (InitiateAuth then RespondToAuthChallenge),
+ForgotPassword, ConfirmForgotPassword (right or wrong code), ChangePassword (with the tokens
+of a sign-in), AdminSetUserPassword (permanent or temporary) and AdminResetUserPassword over a
+few fresh usernames. EVERY answer is judged by status and `__type` against the fact the model
+names (messages are left to the single checks); a 5xx, or an error the operation does not
+declare, is always a divergence. After every step that may change state, AdminGetUser's view
+(UserStatus, sub, email_verified) is judged too. The model follows each user's password: a
+password is set when the target accepted it (200), whatever the model expected, so "the
+current password signs in, an old one is refused" is judged on what the target did.
 
 A divergence never stops the run: it is recorded under its fact (the first per judged step
 `action@state`), the user is re-read from AdminGetUser so the model follows the target, and
@@ -50,16 +56,18 @@ from hypothesis.stateful import (
 )
 
 from conformance.checks.context import CapabilityMissing, Ctx, OracleGaveNoCode
-from conformance.checks.lifecycle import ANY_CODE, attributes, wrong_code
+from conformance.checks.lifecycle import ANY_CODE, NewUser, attributes, wrong_code
+from conformance.checks.passwords import forgot_code
 from conformance.checks.registry import Failure, SetupError, Unsupported
 from conformance.config import RunConfig
 from conformance.exchange import Exchange
 from conformance.machines.model import (
-    ABSENT, ACTIONS, CONFIRMED, FLOOR, STATES, TABLE, TAIL, UNCONFIRMED, Step, User, expected,
-    judgeable, key, observed_only, reachable, routes, transitions,
+    ABSENT, ACTIONS, CARRIES_PASSWORD, CONFIRMED, FLOOR, FORCE_CHANGE, PASSWORDS,
+    RESET_REQUIRED, SENDS_CODE, STATES, TABLE, TAIL, UNCONFIRMED, Step, User, applies,
+    expected, judgeable, key, observed_only, reachable, routes, transitions,
 )
 from conformance.machines.reproduce import (
-    PASSWORD_SYMBOL, WRONG_PASSWORD_SYMBOL, Entry, snippet,
+    ACCESS_TOKEN_SYMBOL, SESSION_SYMBOL, WRONG_PASSWORD_SYMBOL, Entry, password_symbol, snippet,
 )
 from conformance.provision import AppClient
 from conformance.signature import stable
@@ -200,6 +208,7 @@ class MachineRun:
     pool_id: str = ""
     client: AppClient | None = None
     password: str = ""
+    passwords: tuple[str, ...] = ()
     reproductions: dict[str, Reproduction] = field(default_factory=dict)
 
     # -- the run -----------------------------------------------------------------------------
@@ -207,9 +216,10 @@ class MachineRun:
         started = time.perf_counter()
         try:
             self.pool_id, self.client = self.ctx.pool(), self.ctx.client()
-            # One password per run: every secret the suite sends is remembered for masking,
-            # and the masking cost grows with their number.
-            self.password = self.ctx.password()
+            # A few passwords per run (a user's versions): every secret the suite sends is
+            # remembered for masking, and the masking cost grows with their number.
+            self.passwords = tuple(self.ctx.password() for _ in range(PASSWORDS))
+            self.password = self.passwords[0]
             run_state_machine_as_test(seed(self.config.seed)(lambda: LifecycleMachine(self)),
                                       settings=machine_settings(self.config))
             self.cover()
@@ -225,11 +235,12 @@ class MachineRun:
             if not reachable(action, self.ctx.capabilities) or \
                     self.tally(step.fact).judged[key(action, state)]:
                 continue
-            for route in routes(state, self.ctx.capabilities):
+            for route in routes((action, state), self.ctx.capabilities):
                 walker = Walker(self, self, tag="c")
                 for move in route:
                     walker.do(move, 0)
-                if walker.users[0].state == state:
+                user = walker.users[0]
+                if user.state == state and applies(action, user):
                     for move in (action, *TAIL.get(action, ())):
                         walker.do(move, 0)
                 walker.teardown()
@@ -346,7 +357,7 @@ class MachineRun:
 
     def summary(self) -> dict[str, Any]:
         total = [key(a, s) for (a, s), step in TABLE.items()
-                 if reachable(a, self.ctx.capabilities)]
+                 if routes((a, s), self.ctx.capabilities)]
         judged = [k for (a, s), step in TABLE.items() for k in [key(a, s)]
                   if k in total and self.tally(step.fact).judged[k]]
         return {"seed": self.config.seed, "profile": self.config.profile,
@@ -448,7 +459,9 @@ class Walker:
         if self.sink.stopped is not None:
             return
         user = self.users[i]
-        before = (user.state, user.sub)
+        if not applies(action, user):
+            return
+        before = (user.state, user.sub, user.password, user.code)
         self.moves.append((action, i))
         self.trail.append((False, False))
         self.diverged_now = False
@@ -456,7 +469,8 @@ class Walker:
             self.step(action, user)
         except Exception as exc:  # noqa: BLE001 - the model cannot follow: the run stops
             self.sink.stop(exc)
-        self.trail[-1] = (self.diverged_now or (user.state, user.sub) != before,
+        self.trail[-1] = (self.diverged_now or
+                          (user.state, user.sub, user.password, user.code) != before,
                           user.state == ABSENT)
 
     def step(self, action: str, user: User) -> None:
@@ -466,12 +480,19 @@ class Walker:
         ex = _SEND[action](self, user, step)
         if ex is None:
             return
-        if not self.judge(action, user, step, ex):
+        ok = self.judge(action, user, step, ex)
+        version = user.new_password()
+        if action in CARRIES_PASSWORD and ex.status == 200:
+            user.set_password(version)  # the target took it, whatever the model expected
+        if not ok:
             return self.resync(user)
-        after = None if step.errors else _AFTER.get(action)
+        # What a success carries is judged where a fact says (an observed step: its answer).
+        after = None if step.errors or observed_only(step.fact) else _AFTER.get(action)
         if after is not None:
             after(self, user, ex, step, key(action, user.state))
         user.apply(step, action)
+        if action == SENDS_CODE and not step.errors and user.state != ABSENT:
+            user.code = True
         if action in _CHANGES_STATE:
             self.verify(user)
 
@@ -563,10 +584,10 @@ class Walker:
 
     def adopt(self, user: User, body: dict[str, Any]) -> None:
         status = body.get("UserStatus")
-        if status not in (UNCONFIRMED, CONFIRMED):
+        if status not in (UNCONFIRMED, CONFIRMED, FORCE_CHANGE, RESET_REQUIRED):
             return self.forget(user, status)
         if status != user.state:
-            user.state, user.verified_by_code = status, False
+            user.state, user.verified_by_code, user.via, user.code = status, False, None, False
         user.sub = attributes(body).get("sub")
         return None
 
@@ -604,7 +625,7 @@ class Walker:
         body = {"ClientId": self.client_id, "Username": user.name,
                 "Password": self.run.password,
                 "UserAttributes": [{"Name": "email", "Value": self.run.ctx.email()}]}
-        return self.call("SignUp", body, {**body, "Password": PASSWORD_SYMBOL},
+        return self.call("SignUp", body, {**body, "Password": password_symbol(0)},
                          describe_expected(step))
 
     def confirm(self, user: User, step: Step, right: bool) -> Exchange | None:
@@ -624,6 +645,8 @@ class Walker:
         except CapabilityMissing:
             raise
         except OracleGaveNoCode:
+            if user.state in (FORCE_CHANGE, RESET_REQUIRED):  # never sent a sign-up code
+                return ANY_CODE
             if user.state == CONFIRMED:  # a used code may be gone: nothing to judge
                 self.run.skipped += 1
                 return None
@@ -640,14 +663,100 @@ class Walker:
         body = {"ClientId": self.client_id, "Username": user.name}
         return self.call("ResendConfirmationCode", body, dict(body), describe_expected(step))
 
-    def sign_in(self, user: User, step: Step, right: bool) -> Exchange:
-        password = self.run.password
-        params = {"USERNAME": user.name, "PASSWORD": password if right else password + "x"}
+    def sign_in(self, user: User, step: Step, version: int | None) -> Exchange:
+        """InitiateAuth with password `version` (None: a password the user never had)."""
+        password = (self.run.passwords[version] if version is not None
+                    else self.run.password + "x")
+        params = {"USERNAME": user.name, "PASSWORD": password}
         body = {"ClientId": self.client_id, "AuthFlow": "USER_PASSWORD_AUTH",
                 "AuthParameters": params}
-        symbol = PASSWORD_SYMBOL if right else WRONG_PASSWORD_SYMBOL
+        symbol = password_symbol(version) if version is not None else WRONG_PASSWORD_SYMBOL
         symbolic = {**body, "AuthParameters": {**params, "PASSWORD": symbol}}
         return self.call("InitiateAuth", body, symbolic, describe_expected(step))
+
+    def first(self, action: str, user: User, step: Step, check: Callable[[Exchange], bool],
+              what: str) -> Exchange | None:
+        """The sign-in a compound action starts with, judged as `step` at the action's key
+        (and `what` it must carry); None, after following the target, where it diverged."""
+        ex = self.sign_in(user, step, user.password)
+        if not self.judge(action, user, step, ex):
+            self.resync(user)
+            return None
+        if not self.check(check(ex), step.fact, key(action, user.state), user, ex, what,
+                          "present", _keys(ex)):
+            self.resync(user)
+            return None
+        return ex
+
+    def admin_create(self, user: User, step: Step) -> Exchange:
+        body = {"UserPoolId": self.run.pool_id, "Username": user.name,
+                "TemporaryPassword": self.run.passwords[0], "MessageAction": "SUPPRESS",
+                "UserAttributes": [{"Name": "email", "Value": self.run.ctx.email()},
+                                   {"Name": "email_verified", "Value": "true"}]}
+        return self.call("AdminCreateUser", body,
+                         {**body, "TemporaryPassword": password_symbol(0)},
+                         describe_expected(step))
+
+    def answer_new_password(self, user: User, step: Step) -> Exchange | None:
+        challenge = self.first("answer_new_password", user, Step(_CHALLENGE), _challenged,
+                               "ChallengeName NEW_PASSWORD_REQUIRED and a Session")
+        if challenge is None:
+            return None
+        version = user.new_password()
+        responses = {"USERNAME": user.name, "NEW_PASSWORD": self.run.passwords[version]}
+        body = {"ClientId": self.client_id, "ChallengeName": "NEW_PASSWORD_REQUIRED",
+                "Session": challenge.json["Session"], "ChallengeResponses": responses}
+        symbolic = {**body, "Session": SESSION_SYMBOL,
+                    "ChallengeResponses": {**responses, "NEW_PASSWORD": password_symbol(version)}}
+        return self.call("RespondToAuthChallenge", body, symbolic, describe_expected(step))
+
+    def forgot(self, user: User, step: Step) -> Exchange:
+        body = {"ClientId": self.client_id, "Username": user.name}
+        return self.call("ForgotPassword", body, dict(body), describe_expected(step))
+
+    def confirm_forgot(self, user: User, step: Step, right: bool) -> Exchange | None:
+        assert self.run.client is not None
+        try:
+            code = forgot_code(self.run.ctx, NewUser(user.name, "", "", self.run.client, {}))
+        except CapabilityMissing:
+            raise
+        except OracleGaveNoCode:
+            action = "confirm_forgot_right" if right else "confirm_forgot_wrong"
+            self.note(False, step.fact, key(action, user.state), user, None,
+                      {"code-oracle": "the code ForgotPassword sent"}, {"code-oracle": None},
+                      "code-oracle=no code")
+            return None
+        except Unsupported:
+            self.run.skipped += 1
+            return None
+        version = user.new_password()
+        body = {"ClientId": self.client_id, "Username": user.name,
+                "ConfirmationCode": code if right else wrong_code(code),
+                "Password": self.run.passwords[version]}
+        return self.call("ConfirmForgotPassword", body,
+                         {**body, "Password": password_symbol(version)}, describe_expected(step))
+
+    def change_password(self, user: User, step: Step) -> Exchange | None:
+        signed_in = self.first("change_password", user, Step("lifecycle.auth.success"),
+                               _has_token, "AuthenticationResult.AccessToken")
+        if signed_in is None:
+            return None
+        version = user.new_password()
+        body = {"AccessToken": signed_in.json["AuthenticationResult"]["AccessToken"],
+                "PreviousPassword": self.run.passwords[user.password],
+                "ProposedPassword": self.run.passwords[version]}
+        symbolic = {"AccessToken": ACCESS_TOKEN_SYMBOL,
+                    "PreviousPassword": password_symbol(user.password),
+                    "ProposedPassword": password_symbol(version)}
+        return self.call("ChangePassword", body, symbolic, describe_expected(step))
+
+    def admin_set(self, user: User, step: Step, permanent: bool) -> Exchange:
+        version = user.new_password()
+        body = {**self.user_key(user), "Password": self.run.passwords[version],
+                "Permanent": permanent}
+        return self.call("AdminSetUserPassword", body,
+                         {**body, "Password": password_symbol(version)},
+                         describe_expected(step))
 
     @property
     def client_id(self) -> str:
@@ -666,7 +775,10 @@ class Walker:
         user.sub = sub
 
     def after_confirm(self, user: User, ex: Exchange, step: Step, step_key: str) -> None:
-        want = fact(step.fact).data["body"]
+        """The body the fact names (a fact naming none judges the answer alone)."""
+        want = fact(step.fact).data.get("body")
+        if want is None:
+            return
         self.check(ex.json == want, step.fact, step_key, user, ex, "body", want, ex.json)
 
     def after_resend(self, user: User, ex: Exchange, step: Step, step_key: str) -> None:
@@ -676,6 +788,16 @@ class Walker:
         self.check(got == want, step.fact, step_key, user, ex, "DeliveryMedium", want, got)
 
     def after_sign_in(self, user: User, ex: Exchange, step: Step, step_key: str) -> None:
+        if step.fact == _CHALLENGE:
+            data = fact(_CHALLENGE).data
+            body = ex.json
+            session = body.get("Session")
+            got = [body.get("ChallengeName"), isinstance(session, str) and
+                   len(session) >= data["session_min_length"], "AuthenticationResult" in body]
+            want = [data["challenge_name"], True, False]
+            self.check(got == want, step.fact, step_key, user, ex,
+                       "ChallengeName, Session, tokens", want, got)
+            return
         result = ex.json.get("AuthenticationResult") or {}
         want = (fact(step.fact).data["token_type"], True)
         got = (result.get("TokenType"), "RefreshToken" in result) if isinstance(
@@ -684,32 +806,97 @@ class Walker:
                    list(want), list(got))
 
 
+    def after_admin_create(self, user: User, ex: Exchange, step: Step, step_key: str) -> None:
+        created = ex.json.get("User") if isinstance(ex.json.get("User"), dict) else {}
+        want = fact(step.fact).data["user_status"]
+        self.check(created.get("UserStatus") == want, step.fact, step_key, user, ex,
+                   "User.UserStatus", want, created.get("UserStatus"))
+        user.sub = {a.get("Name"): a.get("Value") for a in created.get("Attributes") or []
+                    if isinstance(a, dict)}.get("sub")
+
+    def after_tokens(self, user: User, ex: Exchange, step: Step, step_key: str) -> None:
+        result = ex.json.get("AuthenticationResult")
+        result = result if isinstance(result, dict) else {}
+        data = fact(step.fact).data
+        got = ([k for k in data["required"] if k not in result], result.get("TokenType"))
+        want = ([], data["token_type"])
+        self.check(got == want, step.fact, step_key, user, ex, "missing tokens, TokenType",
+                   list(want), list(got))
+
+    def after_forgot(self, user: User, ex: Exchange, step: Step, step_key: str) -> None:
+        details = ex.json.get("CodeDeliveryDetails")
+        details = details if isinstance(details, dict) else {}
+        data = fact(step.fact).data
+        want = [data["delivery_medium"], data["attribute_name"]]
+        got = [details.get("DeliveryMedium"), details.get("AttributeName")]
+        self.check(got == want, step.fact, step_key, user, ex,
+                   "DeliveryMedium, AttributeName", want, got)
+
+
+
+_CHALLENGE = "admin.challenge.new-password-required"
+
+
+def _challenged(ex: Exchange) -> bool:
+    return ex.json.get("ChallengeName") == fact(_CHALLENGE).data["challenge_name"] and \
+        isinstance(ex.json.get("Session"), str)
+
+
+def _has_token(ex: Exchange) -> bool:
+    result = ex.json.get("AuthenticationResult")
+    return isinstance(result, dict) and isinstance(result.get("AccessToken"), str)
+
+
+def _keys(ex: Exchange) -> Any:
+    return sorted(ex.json) if isinstance(ex.json, dict) else None
+
+
 _SEND: dict[str, Callable[[Walker, User, Step], Exchange | None]] = {
     "sign_up": Walker.sign_up,
     "confirm_right": lambda w, u, s: w.confirm(u, s, right=True),
     "confirm_wrong": lambda w, u, s: w.confirm(u, s, right=False),
     "admin_confirm": lambda w, u, s: w.admin("AdminConfirmSignUp", u, s),
     "resend": Walker.resend,
-    "sign_in_right": lambda w, u, s: w.sign_in(u, s, right=True),
-    "sign_in_wrong": lambda w, u, s: w.sign_in(u, s, right=False),
+    "sign_in_right": lambda w, u, s: w.sign_in(u, s, u.password),
+    "sign_in_wrong": lambda w, u, s: w.sign_in(u, s, None),
+    "sign_in_old": lambda w, u, s: w.sign_in(u, s, u.old_password),
     "delete": lambda w, u, s: w.admin("AdminDeleteUser", u, s),
+    "admin_create": Walker.admin_create,
+    "answer_new_password": Walker.answer_new_password,
+    "forgot_password": Walker.forgot,
+    "confirm_forgot_right": lambda w, u, s: w.confirm_forgot(u, s, right=True),
+    "confirm_forgot_wrong": lambda w, u, s: w.confirm_forgot(u, s, right=False),
+    "change_password": Walker.change_password,
+    "admin_set_password_permanent": lambda w, u, s: w.admin_set(u, s, permanent=True),
+    "admin_set_password_temporary": lambda w, u, s: w.admin_set(u, s, permanent=False),
+    "admin_reset_password": lambda w, u, s: w.admin("AdminResetUserPassword", u, s),
 }
 # What a success of these actions must carry (only when the model expects a success).
 _AFTER: dict[str, Callable[[Walker, User, Exchange, Step, str], None]] = {
     "sign_up": Walker.after_sign_up, "confirm_right": Walker.after_confirm,
     "resend": Walker.after_resend, "sign_in_right": Walker.after_sign_in,
+    "admin_create": Walker.after_admin_create, "answer_new_password": Walker.after_tokens,
+    "forgot_password": Walker.after_forgot, "confirm_forgot_right": Walker.after_confirm,
+    "change_password": Walker.after_confirm,
 }
 # Steps after which the user's state is read back (a wrong code must change nothing, too).
 _CHANGES_STATE = frozenset({"sign_up", "confirm_right", "confirm_wrong", "admin_confirm",
-                            "delete"})
+                            "delete", "admin_create", "answer_new_password",
+                            "confirm_forgot_right", "admin_set_password_permanent",
+                            "admin_set_password_temporary", "admin_reset_password"})
+# The fact a UserStatus is judged under when the model followed the target into the state.
+_STATE_FACT = {CONFIRMED: "lifecycle.confirm.admin.success",
+               FORCE_CHANGE: "admin.create.force-change-password",
+               RESET_REQUIRED: "password.admin-reset.status"}
 
 
 def _status_fact(user: User) -> str:
-    if user.state != CONFIRMED:
+    """The fact that put the user in its state (the UserStatus AdminGetUser must show)."""
+    if user.state == UNCONFIRMED:
         return "lifecycle.state.after-signup"
-    if user.verified_by_code:
-        return "lifecycle.confirm.success"
-    return "lifecycle.confirm.admin.success"
+    if user.via is not None:
+        return user.via
+    return _STATE_FACT.get(user.state, "lifecycle.state.after-signup")
 
 
 # -- the Hypothesis machine: random sequences of moves ---------------------------------------
@@ -749,13 +936,43 @@ class LifecycleMachine(RuleBasedStateMachine):
     def resend(self, i: int) -> None:
         self.walker.do("resend", i)
 
-    @rule(i=INDEX, right=st.booleans())
-    def sign_in(self, i: int, right: bool) -> None:
-        self.walker.do("sign_in_right" if right else "sign_in_wrong", i)
+    @rule(i=INDEX, which=st.sampled_from(("sign_in_right", "sign_in_wrong", "sign_in_old")))
+    def sign_in(self, i: int, which: str) -> None:
+        self.walker.do(which, i)
 
     @rule(i=INDEX)
     def delete(self, i: int) -> None:
         self.walker.do("delete", i)
+
+    @rule(i=INDEX)
+    def admin_create(self, i: int) -> None:
+        self.walker.do("admin_create", i)
+
+    @rule(i=INDEX)
+    def answer_new_password(self, i: int) -> None:
+        self.walker.do("answer_new_password", i)
+
+    @rule(i=INDEX)
+    def forgot_password(self, i: int) -> None:
+        self.walker.do("forgot_password", i)
+
+    @precondition(lambda self: reachable("confirm_forgot_right", self.run.ctx.capabilities))
+    @rule(i=INDEX, right=st.booleans())
+    def confirm_forgot(self, i: int, right: bool) -> None:
+        self.walker.do("confirm_forgot_right" if right else "confirm_forgot_wrong", i)
+
+    @rule(i=INDEX)
+    def change_password(self, i: int) -> None:
+        self.walker.do("change_password", i)
+
+    @rule(i=INDEX, permanent=st.booleans())
+    def admin_set_password(self, i: int, permanent: bool) -> None:
+        self.walker.do("admin_set_password_permanent" if permanent
+                       else "admin_set_password_temporary", i)
+
+    @rule(i=INDEX)
+    def admin_reset_password(self, i: int) -> None:
+        self.walker.do("admin_reset_password", i)
 
     def teardown(self) -> None:
         self.walker.teardown()
