@@ -16,7 +16,8 @@ The adapter protocol (`base.ClientAdapter`): one adapter per client and target e
   - `call(operation, params) -> Surfaced`: one API call with the model's operation name and
     its input members (`SignUp`, {"ClientId": ..., "Username": ...}); never raises for
     anything the client does (a service error, a refused parameter, a parse failure or no
-    answer are all Surfaced); raises `ClientUnavailable` when the client is not usable;
+    answer are all Surfaced); raises `ClientUnavailable` when the client is not usable
+    (-> `unsupported`) and `AdapterError` when the adapter itself broke (-> `error`);
   - `close()`: releases what the adapter holds (the JS adapter's Node process).
 `Surfaced` (base.py) is the client's view: ok, the error code it named, whether it mapped
 it to a modeled exception, the HTTP status it saw, the message, the parsed output, and a
@@ -33,11 +34,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from conformance.clients.base import (CLIENT_NAMES, ClientAdapter, ClientUnavailable,
-                                      Surfaced, parse_clients)
+from conformance.clients.base import (CLIENT_NAMES, AdapterError, ClientAdapter,
+                                      ClientUnavailable, Surfaced, parse_clients)
 
-__all__ = ["CLIENT_NAMES", "ClientAdapter", "ClientUnavailable", "Surfaced", "make_adapter",
-           "parse_clients"]
+__all__ = ["CLIENT_NAMES", "AdapterError", "ClientAdapter", "ClientUnavailable", "Surfaced",
+           "make_adapter", "parse_clients"]
 
 
 def make_adapter(name: str, endpoint: str, region: str, credentials: Any,

@@ -28,6 +28,11 @@ class ClientUnavailable(RuntimeError):
     """The client is not installed or not usable here (a check using it is `unsupported`)."""
 
 
+class AdapterError(RuntimeError):
+    """The adapter itself broke mid-call (its Node process died): a harness `error`, not a
+    verdict on the target. The next call starts afresh."""
+
+
 @dataclass(frozen=True)
 class Surfaced:
     """What one client call surfaced to the code that made it.
@@ -92,7 +97,8 @@ class ClientAdapter(Protocol):
         """The installed client's version text, None when unavailable."""
 
     def call(self, operation: str, params: dict[str, Any]) -> Surfaced:
-        """One call; raises ClientUnavailable only when the client cannot run at all."""
+        """One call. Raises ClientUnavailable only when the client cannot run at all, and
+        AdapterError when the adapter broke (never for anything the client surfaced)."""
 
     def close(self) -> None:
         """Release what the adapter holds (idempotent)."""

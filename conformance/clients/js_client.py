@@ -32,8 +32,8 @@ from pathlib import Path
 from typing import Any
 
 from conformance.clients.base import (STAGE_OK, STAGE_OTHER, STAGE_PARSE, STAGE_SERVICE,
-                                      STAGE_TRANSPORT, ClientUnavailable, Surfaced,
-                                      clean_text, plain)
+                                      STAGE_TRANSPORT, AdapterError, ClientUnavailable,
+                                      Surfaced, clean_text, plain)
 from conformance.exchange import harvest
 from conformance.paths import REPO_DIR
 from conformance.wire import AwsCredentials
@@ -197,15 +197,14 @@ class JsAdapter:
                 proc.stdin.flush()
             except OSError as exc:
                 self._stop_process()
-                raise ClientUnavailable(f"the JS SDK adapter died: {exc} "
-                                        f"{self._last_stderr()}") from exc
+                raise AdapterError(f"the JS SDK adapter died: {exc} "
+                                   f"{self._last_stderr()}") from exc
             deadline = start + self.timeout_s + REPLY_ALLOWANCE_S
             while True:
                 reply = self._next(self._replies, max(0.0, deadline - time.perf_counter()))
                 if reply is not None and reply.get("_eof"):
-                    self._stop_process()
-                    raise ClientUnavailable("the JS SDK adapter exited: "
-                                            + self._last_stderr())
+                    self._stop_process()   # the next call starts a new one
+                    raise AdapterError("the JS SDK adapter exited: " + self._last_stderr())
                 if reply is None:
                     self._stop_process()   # a hung adapter is not reused
                     return Surfaced(self.name, operation, ok=False, stage=STAGE_TRANSPORT,
