@@ -7,7 +7,7 @@ CLI := $(VENV)/bin/cognito-conformance
 ARGS ?=
 TEST_WORKERS ?= 2   # pytest-xdist processes for the self-tests (75 s with 2, ~5 min with 0)
 
-.PHONY: run test run-all clean install lock node-deps allure-deps allure-report
+.PHONY: run test run-all clean install lock node-deps client-deps allure-deps allure-report
 
 # cognito-local (npm, pinned) lives in a project-local folder, never installed globally.
 NODE_PREFIX := .cache/node
@@ -38,13 +38,13 @@ $(VENV)/.installed: pyproject.toml $(LOCK) $(UV)
 install: $(VENV)/.installed
 
 lock: $(UV)
-	$(UV) pip compile -q pyproject.toml --extra ministack --generate-hashes --universal \
+	$(UV) pip compile -q pyproject.toml --extra ministack --extra clients --generate-hashes --universal \
 		--python-version 3.11 -o $(LOCK)
 
 run: $(VENV)/.installed
 	$(CLI) run $(ARGS)
 
-test: $(VENV)/.installed node-deps allure-deps
+test: $(VENV)/.installed node-deps client-deps allure-deps
 	$(PY) -m pytest selftest -q -n $(TEST_WORKERS) $(ARGS)
 
 node-deps: $(COGNITO_LOCAL_STAMP)
@@ -52,6 +52,20 @@ node-deps: $(COGNITO_LOCAL_STAMP)
 $(COGNITO_LOCAL_STAMP):
 	@command -v npm >/dev/null || { echo "make: npm (Node.js >= 18) is needed to install cognito-local" >&2; exit 1; }
 	npm install --prefix $(NODE_PREFIX) --no-audit --no-fund --loglevel=error cognito-local@$(COGNITO_LOCAL_VERSION)
+	touch $@
+
+# The JS SDK v3 as a client judge (issue 14), pinned, project-local like cognito-local
+# (~9 s, 20 MB). The AWS CLI comes from requirements.lock (the `clients` extra).
+JS_SDK_PREFIX := .cache/js-sdk
+JS_SDK_VERSION := 3.1169.0
+JS_SDK_STAMP := $(JS_SDK_PREFIX)/.client-cognito-identity-provider-$(JS_SDK_VERSION)
+
+client-deps: $(JS_SDK_STAMP)
+
+$(JS_SDK_STAMP):
+	@command -v npm >/dev/null || { echo "make: npm (Node.js >= 20) is needed to install the JS SDK" >&2; exit 1; }
+	npm install --prefix $(JS_SDK_PREFIX) --no-audit --no-fund --loglevel=error --save-exact \
+		@aws-sdk/client-cognito-identity-provider@$(JS_SDK_VERSION)
 	touch $@
 
 # allure-commandline (npm, pinned; needs Java) also project-local: `allure generate` for the
@@ -74,7 +88,7 @@ allure-report: allure-deps
 	$(ALLURE) generate $(REPORT)/allure-results -o $(REPORT)/allure-report --clean
 
 # moto, cognito-local and ministack one after another: reports/<target>/ each.
-run-all: $(VENV)/.installed node-deps
+run-all: $(VENV)/.installed node-deps client-deps
 	$(CLI) run --target all $(ARGS)
 
 clean:
