@@ -10,11 +10,15 @@ A pair counts what it JUDGED, not what was sent: a check that does not apply to 
 returns NOT_APPLICABLE, Schemathesis reports no verdict for it, and a pair that judged no
 case fails "no case reached this check". Negative cases whose only violations are
 undeclared or null optional members are not judged by negative-rejected; the answers to
-them become observations. Small example counts keep the whole module well under a minute.
+them become observations. The operations of the sign-in, password and user flows get their
+own tests (e): state-changing ones act on users of their own, request examples are valid and
+get real identities, and every pair of each operation judges some case. Small example counts
+keep the whole module around a minute.
 """
 
 from __future__ import annotations
 
+import copy
 from typing import Any, Callable, Iterator
 
 import pytest
@@ -23,10 +27,12 @@ from conformance.generated import lenient
 from conformance.generated.checks import (
     NO_CASE_JUDGED, error_type, is_negative, is_probe, negative_class, sent_body,
 )
-from conformance.generated.inject import Identities, create_identities
+from conformance.generated.inject import (
+    CHALLENGED, USERS, Identities, create_identities, inject, rules_for,
+)
 from conformance.generated.pairs import (
-    GENERATED_CHECKS, NULL_OPTIONAL, UNKNOWN_MEMBER, GeneratedCheck, all_observations,
-    all_pairs, observation_id, pair_id,
+    GENERATED_CHECKS, NULL_OPTIONAL, OPERATIONS, UNKNOWN_MEMBER, GeneratedCheck,
+    all_observations, all_pairs, observation_id, pair_id,
 )
 from conformance.generated.results import observation_for, result_for
 from conformance.generated.runner import GeneratedRun, OperationRun
@@ -34,6 +40,7 @@ from conformance.results.expectations import Expectation, apply
 from conformance.results.outcome import EXPECTED_FAILURE, FAILED, PASSED
 from conformance.results.runner import CheckSession
 from conformance.spec.facts import fact, load_status
+from conformance.spec.generate import REQUEST_EXAMPLES
 from conformance.spec.model import load_model
 from conformance.spec.schema import validation_errors
 from selftest import faultproxy as fp
@@ -353,18 +360,142 @@ def test_judged_and_sent_counts(run_generated: Any, spy: list[dict[str, Any]],
     assert run.tallies["cc_output_shape"].judged < run.sent
 
 
-def test_same_seed_same_cases(proxied_session: CheckSession, fault_proxy: fp.FaultProxy,
-                              identities: Identities) -> None:
+# RespondToAuthChallenge: its injected Session is single-use, so the second run meets
+# different answers; its cases (and their digest) must not change with them.
+@pytest.mark.parametrize("operation", ["GetUser", "RespondToAuthChallenge"])
+def test_same_seed_same_cases(operation: str, proxied_session: CheckSession,
+                              fault_proxy: fp.FaultProxy, identities: Identities) -> None:
     fault_proxy.faults = []
 
     def digest(seed: int) -> str:
         run = GeneratedRun(proxied_session.caller, identities, seed=seed,
-                           max_examples=EXAMPLES, operations=("GetUser",))
+                           max_examples=EXAMPLES, operations=(operation,))
         try:
-            return run.operation("GetUser").digest
+            return run.operation(operation).digest
         finally:
             run.close()
 
     first = digest(3)
     assert first and digest(3) == first
     assert digest(4) != first
+
+
+# -- (e) the operations of the sign-in, password and user flows (issue 13) -------------------
+NEW_OPERATIONS = OPERATIONS[OPERATIONS.index("AdminInitiateAuth"):]
+# users several operations may share: none of these operations changes them (ChangePassword
+# sets the same password again, the others read or sign in with the right password)
+SHARED_READ_ONLY = {"confirmed": {"InitiateAuth", "AdminGetUser", "ChangePassword", "GetUser"}}
+_NOT_USERS = {"client_id", "pool_id", "pool_id.listing", "password.new"}
+
+
+def _users_of(operation: str) -> set[str]:
+    """The users an operation's cases act on: identity keys of the members its input has."""
+    members = set(load_model().shape(load_model().input_shape(operation) or "")["members"])
+    return {key.split(".", 1)[1] for member, key in rules_for(operation).items()
+            if member in members and key not in _NOT_USERS}
+
+
+def test_state_changing_operations_act_on_users_of_their_own() -> None:
+    """Operations run in parallel: a user one operation's cases may change (disable, reset,
+    sign out, revoke, update ...) is used by no other operation, so no verdict depends on
+    which ran first; only SHARED_READ_ONLY users are shared, by operations that leave them."""
+    users: dict[str, set[str]] = {}
+    for op in OPERATIONS:
+        for user in _users_of(op):
+            users.setdefault(user, set()).add(op)
+    for user, ops in users.items():
+        allowed = SHARED_READ_ONLY.get(user)
+        assert (ops <= allowed) if allowed else len(ops) == 1, (user, sorted(ops))
+    for op in NEW_OPERATIONS:  # every new operation acts on a real user (or session)
+        assert _users_of(op), op
+    assert set(USERS) >= {u for u in users if u not in CHALLENGED}
+
+
+def _fake_identities() -> Identities:
+    ids = Identities(passwords={u: f"Pw-{u}-1#" for u in USERS})
+    ids.values.update({f"{kind}.{u}": f"real-{kind}-{u}" for u in [*USERS, *CHALLENGED]
+                       for kind in ("user", "token", "refresh", "session")})
+    ids.values.update(client_id="realclient", pool_id="us-east-1_real",
+                      **{"pool_id.listing": "us-east-1_listing", "password.confirmed": "Pw-1#"})
+    return ids
+
+
+@pytest.mark.parametrize("operation", sorted(REQUEST_EXAMPLES))
+def test_request_examples_are_valid_and_get_real_identities(operation: str) -> None:
+    """Each request example is valid (the examples phase sends it as a positive case) and
+    every member the injector owns is replaced: what goes out names the run's pool, client,
+    user, token and Session, with a policy-valid password."""
+    example = copy.deepcopy(REQUEST_EXAMPLES[operation])
+    assert validation_errors(load_model().input_shape(operation) or "", example) == []
+    ids = _fake_identities()
+    inject(operation, example, ids)
+    for member, key in rules_for(operation).items():
+        if member not in REQUEST_EXAMPLES[operation]:
+            continue
+        sent = example[member]
+        assert sent != REQUEST_EXAMPLES[operation][member], (member, sent)
+        if isinstance(sent, dict):  # AuthParameters / ChallengeResponses: the real user
+            assert sent["USERNAME"] == ids.values[f"user.{key.split('.', 1)[1]}"]
+    assert validation_errors(load_model().input_shape(operation) or "", example) == []
+
+
+def test_unavailable_identity_keeps_the_generated_value() -> None:
+    ids = _fake_identities()
+    ids.unavailable.update({"session.respond": "no challenge", "challenge.respond": "idem"})
+    body = {"ClientId": "c", "ChallengeName": "NEW_PASSWORD_REQUIRED", "Session": "s" * 20,
+            "ChallengeResponses": {"USERNAME": "u"}}
+    inject("RespondToAuthChallenge", body, ids)
+    assert body["Session"] == "s" * 20 and body["ChallengeResponses"] == {"USERNAME": "u"}
+    assert body["ClientId"] == "realclient"
+
+
+def test_setup_provides_every_identity_on_moto(identities: Identities) -> None:
+    """moto issues every identity the new operations need: the NEW_PASSWORD_REQUIRED
+    Sessions of two admin-created users, a refresh token, access tokens of their own."""
+    assert identities.unavailable == {}
+    for key in ("session.respond", "session.admin-respond", "refresh.revoke", "token.signout",
+                "token.update"):
+        assert isinstance(identities.values.get(key), str) and identities.values[key], key
+
+
+def _revoke_like_aws(r: fp.Response, req: Any) -> None:
+    """moto has no RevokeToken (500 for every call): AWS answers a valid request 200 {}."""
+    if r.status >= 500 and _violation("RevokeToken", req) is None:
+        fp.success({})(r, req)
+
+
+@pytest.fixture(scope="module")
+def fresh_identities(proxied_session: CheckSession,
+                     fault_proxy: fp.FaultProxy) -> Identities:
+    """Identities no other test has used (the challenge Sessions are single-use)."""
+    fault_proxy.faults = []
+    return create_identities(proxied_session.caller, proxied_session.provisioner, "gen2")
+
+
+@pytest.mark.parametrize("operation", NEW_OPERATIONS)
+def test_every_pair_of_a_new_operation_judges_cases(
+        operation: str, proxied_session: CheckSession, fault_proxy: fp.FaultProxy,
+        fresh_identities: Identities) -> None:
+    """On an AWS-like target every pair of the operation judges some case: in particular
+    output-shape sees a 200 (the injected identities make valid requests succeed), so no
+    pair is 'no case judged' by construction. The challenge answers run on plain moto: the
+    proxy rewrites answers only after moto has seen the request, and moto completes the
+    single-use challenge on an invalid case AWS would have rejected unseen, so behind
+    aws_like no valid case would find the Session open (AWS: the first valid one does)."""
+    extra = [fp.Fault(_revoke_like_aws, operation=operation)] if operation == "RevokeToken" \
+        else []
+    aws = [] if operation in ("RespondToAuthChallenge", "AdminRespondToAuthChallenge") \
+        else aws_like(operation)
+    fault_proxy.faults = extra + aws
+    generated = GeneratedRun(proxied_session.caller, fresh_identities, seed=0,
+                             max_examples=EXAMPLES, operations=(operation,))
+    try:
+        run = generated.operation(operation)
+    finally:
+        generated.close()
+        fault_proxy.faults = []
+    assert run.error is None, run.error
+    judged = {c.name: run.tallies[c.function].judged for c in GENERATED_CHECKS
+              if c.applies(operation)}
+    assert all(judged.values()), (judged, run.statuses)
+    assert run.statuses.get(200), run.statuses

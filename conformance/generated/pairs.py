@@ -8,7 +8,8 @@ conformance/generated/checks.py) and the fact that carries its AWS sources.
 A pair exists only where its check can judge a case at all (`applies`): a pair that could
 never judge one would fail "no case judged" on every target, AWS included. So far that
 removes `secrets-not-echoed` from operations whose input has no secret member
-(AdminConfirmSignUp, AdminGetUser, AdminDeleteUser, ListUsers).
+(AdminConfirmSignUp, AdminGetUser, AdminDeleteUser, ListUsers, AdminDisableUser,
+AdminEnableUser, AdminResetUserPassword, AdminUserGlobalSignOut, AdminUpdateUserAttributes).
 
 Beside the pairs, each operation records observations (never pass or fail) of how the
 target answers a negative case whose only violations are members AWS may ignore
@@ -24,11 +25,18 @@ from typing import Callable
 
 CATEGORY = "generated"
 
-# Operations fuzzed in positive and negative mode (the brief's 14, in a stable order).
+# Operations fuzzed in positive and negative mode, in a stable order: the first 14 (sign-up,
+# confirmation, sign-in, users, passwords), then the operations the sign-in, password and
+# user flows of issue 13 use. Each state-changing one acts on users of its own
+# (conformance/generated/inject.py), so they run in parallel without changing each other.
 OPERATIONS: tuple[str, ...] = (
     "SignUp", "ConfirmSignUp", "AdminConfirmSignUp", "ResendConfirmationCode", "InitiateAuth",
     "AdminGetUser", "AdminCreateUser", "AdminDeleteUser", "ListUsers", "ForgotPassword",
     "ConfirmForgotPassword", "ChangePassword", "GetUser", "DeleteUser",
+    "AdminInitiateAuth", "RespondToAuthChallenge", "AdminRespondToAuthChallenge",
+    "AdminDisableUser", "AdminEnableUser", "AdminSetUserPassword", "AdminResetUserPassword",
+    "GlobalSignOut", "AdminUserGlobalSignOut", "RevokeToken", "AdminUpdateUserAttributes",
+    "UpdateUserAttributes",
 )
 
 

@@ -68,10 +68,26 @@ def build_openapi(model: Model | None = None) -> dict[str, Any]:
 # does. AdminCreateUser: without MessageAction=SUPPRESS a target may need a delivery
 # attribute (cognito-local answers 400 "User has no attribute matching desired delivery
 # mediums"), and whether a random case happened to pick SUPPRESS decided if its output shape
-# was judged at all. The pool id is replaced by the run's own (generated/inject.py).
+# was judged at all. The sign-in, challenge and attribute operations get one request that
+# succeeds on AWS for the same reason: a random AuthFlow, ChallengeName or attribute name
+# almost never does (a random attribute is not in the pool's schema). The pool id, client
+# id, usernames, passwords, tokens and Session are replaced by the run's own
+# (generated/inject.py), the placeholders below only fix the request's form.
+_POOL, _CLIENT, _USER = "us-east-1_example", "example", "ccf-example-user"
+_NEW_PASSWORD = {"ChallengeName": "NEW_PASSWORD_REQUIRED", "Session": "example-session-" * 2,
+                 "ChallengeResponses": {"USERNAME": _USER, "NEW_PASSWORD": "Example-1-password"}}
+_GIVEN_NAME = [{"Name": "given_name", "Value": "Example"}]
 REQUEST_EXAMPLES: dict[str, dict[str, Any]] = {
-    "AdminCreateUser": {"UserPoolId": "us-east-1_example", "Username": "ccf-example-user",
-                        "MessageAction": "SUPPRESS"},
+    "AdminCreateUser": {"UserPoolId": _POOL, "Username": _USER, "MessageAction": "SUPPRESS"},
+    "AdminInitiateAuth": {"UserPoolId": _POOL, "ClientId": _CLIENT,
+                          "AuthFlow": "ADMIN_USER_PASSWORD_AUTH",
+                          "AuthParameters": {"USERNAME": _USER, "PASSWORD": "Example-1-pw"}},
+    "RespondToAuthChallenge": {"ClientId": _CLIENT, **_NEW_PASSWORD},
+    "AdminRespondToAuthChallenge": {"UserPoolId": _POOL, "ClientId": _CLIENT, **_NEW_PASSWORD},
+    "AdminUpdateUserAttributes": {"UserPoolId": _POOL, "Username": _USER,
+                                  "UserAttributes": _GIVEN_NAME},
+    "UpdateUserAttributes": {"AccessToken": "example-access-token",
+                             "UserAttributes": _GIVEN_NAME},
 }
 
 
