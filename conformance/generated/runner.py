@@ -314,13 +314,49 @@ class _Pool:
     futures: dict[str, Future]
 
 
+_OPEN_POOLS: list[_Pool] = []   # pools not yet stopped: the atexit hook stops them
+STOP_GRACE_S = 2.0               # how long close() lets a worker exit before terminating it
+
+
 def _start_pool(spec: ChildSpec, processes: int) -> _Pool:
     from conformance.targets.process import worker_initializer
 
     initializer, initargs = worker_initializer()  # workers exit when this process dies
     executor = ProcessPoolExecutor(max_workers=processes, mp_context=get_context("spawn"),
                                    initializer=initializer, initargs=initargs)
-    return _Pool(executor, {op: executor.submit(_child_run, spec, op) for op in spec.operations})
+    pool = _Pool(executor, {})
+    _OPEN_POOLS.append(pool)
+    pool.futures.update({op: executor.submit(_child_run, spec, op) for op in spec.operations})
+    return pool
+
+
+def _stop_pool(pool: _Pool, grace_s: float = STOP_GRACE_S) -> None:
+    """Stop a pool for good: pending operations cancelled, idle workers told to exit and
+    joined, a worker still busy after `grace_s` (an interrupted run, a passed deadline)
+    terminated, then killed. No worker outlives this call."""
+    if pool in _OPEN_POOLS:
+        _OPEN_POOLS.remove(pool)
+    executor = pool.executor
+    processes = list((getattr(executor, "_processes", None) or {}).values())
+    executor.shutdown(wait=False, cancel_futures=True)
+    deadline = time.monotonic() + grace_s
+    for process in processes:
+        process.join(max(0.0, deadline - time.monotonic()))
+    for process in processes:
+        if process.is_alive():
+            process.terminate()
+            process.join(1.0)
+        if process.is_alive():
+            process.kill()
+            process.join(1.0)
+
+
+@atexit.register
+def _stop_open_pools() -> None:
+    """At interpreter exit: a pool whose run was never closed (a crash, an interrupt between
+    fixtures) is stopped too."""
+    for pool in list(_OPEN_POOLS):
+        _stop_pool(pool, grace_s=0.5)
 
 
 def _collect(future: Future, name: str) -> OperationRun:
