@@ -59,6 +59,11 @@ class Fault:
     times: int | None = None                # apply at most this many times
     fired: int = 0                          # how often it rewrote a response (self-tests
     # assert it did: a fault that never fires proves nothing)
+    before: Callable[[dict[str, Any]], dict[str, Any] | None] | None = None  # a request
+    # rewrite: called before forwarding (operation and `when` permitting), its non-None
+    # result is sent upstream instead; such a fault rewrites no response, and the response
+    # faults still see the request as the client sent it. A stateful overlay uses it to keep
+    # moto from applying what AWS refuses.
 
     def applies(self, operation: str, request: dict[str, Any], response: Response) -> bool:
         if self.operation and operation != self.operation:
@@ -207,18 +212,29 @@ class FaultProxy:
 
     def forward(self, path: str, headers: dict[str, str], data: bytes,
                 method: str = "POST") -> Response:
-        upstream = requests.request(method, self.upstream.rstrip("/") + path, data=data,
-                                    headers={k: v for k, v in headers.items()
-                                             if k.lower() != "host"}, timeout=30)
-        resp = Response(upstream.status_code, dict(upstream.headers.items()), upstream.content)
         operation = ("GET" if method == "GET"
                      else headers.get("X-Amz-Target", "").removeprefix(TARGET_PREFIX))
         try:
             request = json.loads(data or b"{}")
         except ValueError:
             request = {}
+        request = request if isinstance(request, dict) else {}
+        sent = data
         for fault in list(self.faults):
-            if fault.applies(operation, request if isinstance(request, dict) else {}, resp):
+            if fault.before is not None and (not fault.operation or
+                                             fault.operation == operation) and \
+                    (fault.when is None or fault.when(request)):
+                rewritten = fault.before(request)
+                if rewritten is not None:
+                    sent = json.dumps(rewritten).encode()
+                    fault.fired += 1
+        upstream = requests.request(method, self.upstream.rstrip("/") + path, data=sent,
+                                    headers={k: v for k, v in headers.items()
+                                             if k.lower() not in ("host", "content-length")},
+                                    timeout=30)
+        resp = Response(upstream.status_code, dict(upstream.headers.items()), upstream.content)
+        for fault in list(self.faults):
+            if fault.before is None and fault.applies(operation, request, resp):
                 fault.mutate(resp, request)
                 fault.fired += 1
                 self.hits += 1
