@@ -4,7 +4,9 @@ Behind the fault proxy with the AWS-like overlay (selftest/cases/lifecycle.py) e
 passes, judged on every transition (a fact only inferred is an observation, and agrees).
 One deliberate deviation on top fails the fact it breaks, and only that one, with a runnable
 reproduction: a duplicate SignUp answering 500 or 200, AdminGetUser still UNCONFIRMED after
-a confirmation, a wrong code answered with another error. Another answer where AWS's is only
+a confirmation, a wrong code answered with another error, a wrong forgot-password code
+accepted (the model follows the password the target took, so no sign-in fact fails with it),
+a RESET_REQUIRED user signed in, an admin-created user signed straight in. Another answer where AWS's is only
 inferred is recorded, and fails only the floor (a 5xx). A re-read of a user that answers 500
 is an error of the run, never "absent". On plain moto every transition is judged; the same
 seed gives the same results; the facts of one session share one run.
@@ -22,12 +24,16 @@ import pytest
 
 from conformance.config import RunConfig
 from conformance.machines.lifecycle import MachineRun, machine_run, target_changed
-from conformance.machines.model import FACTS, FLOOR, TABLE, observed_only
+from conformance.machines.model import FACTS, FLOOR, TABLE, observed_only, requires, routes
 from conformance.results.outcome import CheckResult
 from conformance.results.runner import CheckSession, build_session
+from conformance.spec.facts import fact
 from conformance.targets.moto import MotoTarget
 from selftest import faultproxy as fp
-from selftest.cases.lifecycle import STUCK_UNCONFIRMED, aws_like, aws_like_but
+from selftest.cases.admin_users import TOKENS
+from selftest.cases.lifecycle import (
+    STUCK_UNCONFIRMED, AwsLifecycle, Request, Tracked, aws_like, aws_like_but, wrong_code,
+)
 
 SNIPPET = re.compile(r"runnable:\n(?P<code>.*)\Z", re.DOTALL)
 Results = dict[str, CheckResult]
@@ -155,6 +161,75 @@ def test_inferred_answer_is_observed_and_judged_by_the_floor(
         floor = results[FLOOR]
         assert "admin_confirm@absent=500 UserNotFoundException" in floor.signature
         assert_reproduction(floor)
+
+
+class AcceptsAnyForgotCode(AwsLifecycle):
+    """AWS-like but for moto's own forgot-password deviation: any code sets the password."""
+
+    def confirm_forgot_blocked(self, req: Request) -> Request | None:
+        user = self.user(req)
+        return super().confirm_forgot_blocked(req) if user and not user.code else None
+
+    def confirm_forgot(self, r: fp.Response, req: Request) -> None:
+        user: Tracked | None = self.user(req)
+        if user is not None and user.code and wrong_code(req) and r.status == 200:
+            user.status, user.code = "CONFIRMED", False
+            return
+        super().confirm_forgot(r, req)
+
+
+def test_wrong_forgot_code_accepted_fails_only_the_wrong_code_fact(
+        run_machine: RunMachine) -> None:
+    results = run_machine(AcceptsAnyForgotCode().faults())
+    assert set(failing(results)) == {"password.forgot.confirm.wrong-code"}, \
+        {f: r.message for f, r in failing(results).items()}
+    result = results["password.forgot.confirm.wrong-code"]
+    assert "confirm_forgot_wrong@CONFIRMED=200" in result.signature, result.signature
+    assert_reproduction(result)
+    assert "PW + \"1\"" in result.message or "PW + \"2\"" in result.message or \
+        "Password=PW" in result.message, result.message
+
+
+def test_reset_required_user_signed_in_fails_the_reset_sign_in_fact(
+        run_machine: RunMachine) -> None:
+    results = run_machine(aws_like_but(fp.Fault(fp.success(TOKENS), operation="InitiateAuth",
+                                                when_type="PasswordResetRequiredException")))
+    assert set(failing(results)) == {"password.admin-reset.sign-in"}, \
+        {f: r.message for f, r in failing(results).items()}
+    result = results["password.admin-reset.sign-in"]
+    assert result.signature[-1] == "sign_in_right@RESET_REQUIRED=200", result.signature
+    assert_reproduction(result)
+
+
+def test_admin_created_user_signed_straight_in_fails_the_challenge_fact(
+        run_machine: RunMachine) -> None:
+    def straight_in(r: fp.Response, req: dict) -> None:
+        if (r.json or {}).get("ChallengeName") == "NEW_PASSWORD_REQUIRED":
+            fp.success(TOKENS)(r, req)
+    results = run_machine(aws_like_but(fp.Fault(straight_in, operation="InitiateAuth",
+                                                when_type="")))
+    result = results["admin.challenge.new-password-required"]
+    assert result.outcome == "failed", result.message
+    assert any(s.startswith("sign_in_right@FORCE_CHANGE_PASSWORD=ChallengeName")
+               for s in result.signature), result.signature
+    assert_reproduction(result)
+    # the challenge is never reached to be answered: that fact is not passed either
+    assert results["admin.challenge.answered"].outcome == "failed"
+    assert set(failing(results)) == {"admin.challenge.new-password-required",
+                                     "admin.challenge.answered"}, \
+        {f: r.message for f, r in failing(results).items()}
+
+
+def test_every_pair_has_a_route_and_a_fact() -> None:
+    """Each (action, state) of the model is reachable by successes with every capability,
+    its fact exists, and a fact judged only by the oracle's pairs requires the oracle."""
+    everything = frozenset({"admin", "code-oracle"})
+    for pair, step in TABLE.items():
+        assert routes(pair, everything), pair
+        assert fact(step.fact).summary, step.fact
+    assert requires("password.forgot.confirm.success") == everything
+    assert requires("password.change.success") == frozenset({"admin"})
+    assert not routes(("confirm_forgot_right", "CONFIRMED"), frozenset({"admin"}))
 
 
 def resync_read_fails() -> list[fp.Fault]:

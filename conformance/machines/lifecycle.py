@@ -482,7 +482,7 @@ class Walker:
             return
         ok = self.judge(action, user, step, ex)
         version = user.new_password()
-        if action in CARRIES_PASSWORD and ex.status == 200:
+        if action in CARRIES_PASSWORD and 200 <= ex.status < 300:
             user.set_password(version)  # the target took it, whatever the model expected
         if not ok:
             return self.resync(user)

@@ -341,36 +341,47 @@ def advance(user: User, action: str) -> User | None:
 
 
 _ROUTES: dict[tuple[tuple[str, str], frozenset[str]], tuple[tuple[str, ...], ...]] = {}
-MAX_ROUTES = 3
+MAX_ROUTES = 4
 
 
 def routes(pair: tuple[str, str], capabilities: frozenset[str]) -> tuple[tuple[str, ...], ...]:
-    """Ways (shortest first, at most MAX_ROUTES) to bring a fresh user where the pair's action
-    applies in the pair's state, by successes alone."""
+    """Ways to bring a fresh user where the pair's action applies in the pair's state, by
+    successes alone: the shortest, then the shortest without each action it takes (so a
+    target that diverges on one step is still brought there another way), at most
+    MAX_ROUTES."""
     cache_key = (pair, capabilities)
-    if cache_key in _ROUTES:
-        return _ROUTES[cache_key]
+    if cache_key not in _ROUTES:
+        found: list[tuple[str, ...]] = []
+        first = _shortest(pair, capabilities, frozenset())
+        if first is not None:
+            found.append(first)
+            for banned in first:
+                other = _shortest(pair, capabilities, frozenset({banned}))
+                if other is not None and other not in found and len(found) < MAX_ROUTES:
+                    found.append(other)
+        _ROUTES[cache_key] = tuple(found)
+    return _ROUTES[cache_key]
+
+
+def _shortest(pair: tuple[str, str], capabilities: frozenset[str],
+              banned: frozenset[str]) -> tuple[str, ...] | None:
     action, state = pair
-    found: list[tuple[str, ...]] = []
+    if not reachable(action, capabilities):
+        return None
     frontier: list[tuple[User, tuple[str, ...]]] = [(User(""), ())]
     seen = {_situation(User(""))}
-    while frontier and len(found) < MAX_ROUTES:
+    while frontier:
         nxt: list[tuple[User, tuple[str, ...]]] = []
         for user, path in frontier:
-            if user.state == state and reachable(action, capabilities) and \
-                    applies(action, user):
-                found.append(path)
-                if len(found) == MAX_ROUTES:
-                    break
+            if user.state == state and applies(action, user):
+                return path
             for move in ACTIONS:
-                if not reachable(move, capabilities):
+                if move in banned or not reachable(move, capabilities):
                     continue
                 after = advance(user, move)
-                if after is None or after.state == ABSENT:
+                if after is None or after.state == ABSENT or _situation(after) in seen:
                     continue
-                if _situation(after) not in seen:
-                    seen.add(_situation(after))
-                    nxt.append((after, path + (move,)))
+                seen.add(_situation(after))
+                nxt.append((after, path + (move,)))
         frontier = nxt
-    _ROUTES[cache_key] = tuple(found)
-    return _ROUTES[cache_key]
+    return None

@@ -76,66 +76,177 @@ def set_status(value: str) -> Callable[[dict[str, Any]], None]:
     return lambda body: body.__setitem__("UserStatus", value)
 
 
-# -- a stateful AWS-like overlay over moto's confirmation lifecycle ----------------------------
+# -- a stateful AWS-like overlay over moto's lifecycle -------------------------------------------
 @dataclass
 class Tracked:
     status: str
     email: str | None
-    verified: bool = False
+    verified: bool = False        # confirmed with the emailed code: email_verified "true"
+    reachable: bool = False       # a verified email: ForgotPassword/AdminResetUserPassword work
+    code: bool = False            # a forgot-password code is outstanding
+
+
+BLOCKED = "overlay-blocked-user"  # a username moto never has: a blocked request changes nothing
+
+
+def blocked(req: Request) -> Request:
+    """The request sent to moto instead, for a user that does not exist there."""
+    return {**req, "Username": BLOCKED}
 
 
 @dataclass
 class AwsLifecycle:
+    """Tracks each username's status as AWS would from the traffic and answers as AWS: moto
+    accepts any code, confirms users in any state, signs RESET_REQUIRED users in, answers
+    ForgotPassword for anyone and has no ResendConfirmationCode. Where moto would APPLY what
+    AWS refuses (a confirmation of an admin-created user, a forgot-password code that is wrong),
+    the request reaches moto for a user it does not have (`before`), so moto's passwords and
+    statuses never drift from AWS's; the answer is then AWS's (messages from the facts)."""
+
     users: dict[str, Tracked] = field(default_factory=dict)
 
     def faults(self) -> list[fp.Fault]:
         table = {"SignUp": self.sign_up, "ConfirmSignUp": self.confirm,
                  "AdminConfirmSignUp": self.admin_confirm, "ResendConfirmationCode": self.resend,
                  "InitiateAuth": self.sign_in, "AdminGetUser": self.get_user,
-                 "AdminDeleteUser": self.delete}
-        return [fp.Fault(mutate, operation=op) for op, mutate in table.items()]
+                 "AdminDeleteUser": self.delete, "AdminCreateUser": self.admin_create,
+                 "RespondToAuthChallenge": self.answered, "ForgotPassword": self.forgot,
+                 "ConfirmForgotPassword": self.confirm_forgot,
+                 "AdminSetUserPassword": self.admin_set,
+                 "AdminResetUserPassword": self.admin_reset}
+        blocks = {"ConfirmSignUp": self.confirm_blocked,
+                  "AdminConfirmSignUp": self.confirm_blocked,
+                  "ConfirmForgotPassword": self.confirm_forgot_blocked}
+        return [*(fp.Fault(lambda r, req: None, operation=op, before=check)
+                  for op, check in blocks.items()),
+                *(fp.Fault(mutate, operation=op) for op, mutate in table.items())]
 
+    def user(self, req: Request) -> Tracked | None:
+        return self.users.get(req.get("Username", ""))
+
+    # -- requests moto must not apply ----------------------------------------------------------
+    def confirm_blocked(self, req: Request) -> Request | None:
+        user = self.user(req)
+        return blocked(req) if user and user.status in ("FORCE_CHANGE_PASSWORD",
+                                                        "RESET_REQUIRED") else None
+
+    def confirm_forgot_blocked(self, req: Request) -> Request | None:
+        user = self.user(req)
+        return blocked(req) if user and (not user.code or wrong_code(req)) else None
+
+    # -- answers -------------------------------------------------------------------------------
     def sign_up(self, r: fp.Response, req: Request) -> None:
         if r.status == 200:
             email = {a.get("Name"): a.get("Value") for a in req.get("UserAttributes", [])}
             self.users[req["Username"]] = Tracked("UNCONFIRMED", email.get("email"))
 
+    def admin_create(self, r: fp.Response, req: Request) -> None:
+        if r.status == 200 and req.get("MessageAction") != "RESEND":
+            attrs = {a.get("Name"): a.get("Value") for a in req.get("UserAttributes", [])}
+            self.users[req["Username"]] = Tracked(
+                "FORCE_CHANGE_PASSWORD", attrs.get("email"),
+                reachable=attrs.get("email_verified") == "true")
+
+    def not_confirmable(self, user: Tracked, r: fp.Response, req: Request) -> bool:
+        """AWS's answer for a user whose status is past confirmation (True when answered)."""
+        if user.status == "FORCE_CHANGE_PASSWORD":
+            aws("lifecycle.confirm.admin.force-change")(r, req)
+        elif user.status == "RESET_REQUIRED":  # unknown on AWS: answered as the model guesses
+            fp.success({})(r, req)
+        else:
+            return False
+        return True
+
     def confirm(self, r: fp.Response, req: Request) -> None:
-        user = self.users.get(req.get("Username", ""))
+        user = self.user(req)
         if user is None:
             if (r.json or {}).get("__type") == "UserNotFoundException":
                 aws("lifecycle.confirm.unknown-user.legacy")(r, req)
         elif user.status == "CONFIRMED":
             aws("lifecycle.confirm.already-confirmed")(r, req)
+        elif self.not_confirmable(user, r, req):
+            return
         elif wrong_code(req):
             aws("lifecycle.confirm.wrong-code")(r, req)
         elif r.status == 200:
-            user.status, user.verified = "CONFIRMED", True
+            user.status, user.verified, user.reachable = "CONFIRMED", True, True
 
     def admin_confirm(self, r: fp.Response, req: Request) -> None:
-        user = self.users.get(req.get("Username", ""))
+        user = self.user(req)
         if user is not None and user.status == "CONFIRMED":
             aws("lifecycle.confirm.admin.already-confirmed")(r, req)
+        elif user is not None and self.not_confirmable(user, r, req):
+            return
         elif user is not None and r.status == 200:
             user.status = "CONFIRMED"
 
     def resend(self, r: fp.Response, req: Request) -> None:
-        user = self.users.get(req.get("Username", ""))
+        user = self.user(req)
         if user is None:
             aws("lifecycle.resend.unknown-user.legacy")(r, req)
         elif user.status == "CONFIRMED":
             aws("lifecycle.resend.confirmed-user")(r, req)
-        else:
+        else:  # UNCONFIRMED; other states unknown on AWS: answered as the model guesses
             fp.success({"CodeDeliveryDetails": delivery(user.email or "")})(r, req)
 
     def sign_in(self, r: fp.Response, req: Request) -> None:
-        name = (req.get("AuthParameters") or {}).get("USERNAME", "")
-        user = self.users.get(name)
+        user = self.users.get((req.get("AuthParameters") or {}).get("USERNAME", ""))
         if user is not None and user.status == "UNCONFIRMED" and r.status == 200:
             aws("lifecycle.auth.unconfirmed")(r, req)
+        elif user is not None and user.status == "RESET_REQUIRED" and r.status == 200:
+            aws("password.admin-reset.sign-in")(r, req)
+
+    def answered(self, r: fp.Response, req: Request) -> None:
+        user = self.users.get((req.get("ChallengeResponses") or {}).get("USERNAME", ""))
+        if user is not None and r.status == 200:
+            user.status, user.code = "CONFIRMED", False
+
+    def forgot(self, r: fp.Response, req: Request) -> None:
+        user = self.user(req)
+        if user is None:
+            aws("existence.forgot.legacy")(r, req)
+        elif user.status == "FORCE_CHANGE_PASSWORD" and user.reachable:
+            aws("lifecycle.forgot.force-change")(r, req)
+        elif not user.reachable:
+            aws("lifecycle.forgot.unverified")(r, req)
+        elif r.status == 200:  # moto answers a made-up SMS destination
+            data = fact("shape.forgot.email-destination").data
+            local, _, domain = (user.email or "").partition("@")
+            fp.success({"CodeDeliveryDetails": {
+                "Destination": f"{local[:1]}***@{domain[:1]}***",
+                "DeliveryMedium": data["delivery_medium"],
+                "AttributeName": data["attribute_name"]}})(r, req)
+            user.code = True
+
+    def confirm_forgot(self, r: fp.Response, req: Request) -> None:
+        user = self.user(req)
+        if user is None:
+            return
+        if not user.code:
+            aws("password.forgot.confirm.no-code-requested")(r, req)
+        elif wrong_code(req):
+            aws("password.forgot.confirm.wrong-code")(r, req)
+        elif r.status == 200:
+            user.status, user.code = "CONFIRMED", False
+
+    def admin_set(self, r: fp.Response, req: Request) -> None:
+        user = self.user(req)
+        if user is not None and r.status == 200:
+            user.status = "CONFIRMED" if req.get("Permanent") else "FORCE_CHANGE_PASSWORD"
+            user.code = False
+
+    def admin_reset(self, r: fp.Response, req: Request) -> None:
+        user = self.user(req)
+        if user is None or user.status == "FORCE_CHANGE_PASSWORD":
+            return  # moto answers as AWS
+        if user.status == "CONFIRMED" and user.reachable:
+            fp.success({})(r, req)  # moto sees no verified email after ConfirmSignUp
+            user.status, user.code = "RESET_REQUIRED", False
+        elif user.status in ("UNCONFIRMED", "RESET_REQUIRED"):
+            fp.success({})(r, req)  # unknown on AWS: answered as the model guesses
 
     def get_user(self, r: fp.Response, req: Request) -> None:
-        user = self.users.get(req.get("Username", ""))
+        user = self.user(req)
         if user is None or r.status != 200:
             return
         body = r.json
@@ -197,18 +308,37 @@ def break_every_fact() -> list[fp.Fault]:
     """On top of the AWS-like overlay: every fact of the machine's model broken on every step
     it judges, yet AdminGetUser still re-reads every user, so the run goes on and each fact
     fails by a divergence of its own (not by "not exercised")."""
+    def tokens_type(b: Any, req: Request) -> Any:
+        result = b.get("AuthenticationResult")
+        return {**b, "AuthenticationResult": {**result, "TokenType": "Basic"}} if result else {
+            **b, "AuthenticationResult": {"AccessToken": "a", "TokenType": "Bearer"}}
+
+    def delivered_by_sms(b: Any, req: Request) -> Any:
+        return {"CodeDeliveryDetails": {**b["CodeDeliveryDetails"], "DeliveryMedium": "SMS"}}
+
+    def created_confirmed(b: Any, req: Request) -> Any:
+        return {**b, "User": {**b["User"], "UserStatus": "CONFIRMED"}}
+
     successes = {"AdminConfirmSignUp": fp.status(201), "AdminDeleteUser": fp.status(201),
                  "ConfirmSignUp": fp.body({"UserConfirmed": True}),
-                 "ResendConfirmationCode": fp.edit(lambda b, req: {"CodeDeliveryDetails": {
-                     **b["CodeDeliveryDetails"], "DeliveryMedium": "SMS"}}),
-                 "InitiateAuth": fp.edit(lambda b, req: {"AuthenticationResult": {
-                     **b["AuthenticationResult"], "TokenType": "Basic"}}),
-                 "SignUp": fp.member("UserConfirmed", True)}
+                 "ResendConfirmationCode": fp.edit(delivered_by_sms),
+                 # tokens: TokenType Basic; a challenge: tokens issued before it is answered
+                 "InitiateAuth": fp.edit(tokens_type),
+                 "RespondToAuthChallenge": fp.edit(tokens_type),
+                 "SignUp": fp.member("UserConfirmed", True),
+                 "AdminCreateUser": fp.edit(created_confirmed),
+                 "ForgotPassword": fp.edit(delivered_by_sms),
+                 "ConfirmForgotPassword": fp.body({"Confirmed": True}),
+                 "ChangePassword": fp.body({"Changed": True}),
+                 "AdminSetUserPassword": fp.status(201),
+                 "AdminResetUserPassword": fp.status(201)}
     return [
         *(fp.Fault(mutate, operation=op, when_type="") for op, mutate in successes.items()),
         *(errors_answer(403, op) for op in ("ConfirmSignUp", "AdminConfirmSignUp",
                                             "ResendConfirmationCode", "InitiateAuth",
-                                            "AdminDeleteUser")),
+                                            "AdminDeleteUser", "AdminCreateUser",
+                                            "ForgotPassword", "ConfirmForgotPassword",
+                                            "AdminResetUserPassword")),
         fp.Fault(fp.status(500), operation="SignUp", when_type="UsernameExistsException"),
         get_user(set_attribute("sub", FAKE_SUB)),
         get_user(set_attribute("email_verified", "false"))]
