@@ -213,7 +213,8 @@ class FaultProxy:
     def forward(self, path: str, headers: dict[str, str], data: bytes,
                 method: str = "POST") -> Response:
         operation = ("GET" if method == "GET"
-                     else headers.get("X-Amz-Target", "").removeprefix(TARGET_PREFIX))
+                     else next((v for k, v in headers.items() if k.lower() == "x-amz-target"),
+                               "").removeprefix(TARGET_PREFIX))
         try:
             request = json.loads(data or b"{}")
         except ValueError:
