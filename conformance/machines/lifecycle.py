@@ -122,13 +122,17 @@ def judge_fact(ctx: Ctx, fact_id: str) -> dict[str, Any]:
     if run.stopped is not None:
         raise run.stop_reason(fact_id)
     missing = run.missing(fact_id)
-    if missing:
+    # A pair whose state no user of the run ever reached (the target never let one get
+    # there: that step's own fact fails) does not fail this fact, once it was judged elsewhere.
+    unreached = [m for m in missing if m.partition("@")[2] not in run.reached]
+    if missing != unreached or not tally.judged:
         raise Failure(f"{fact_id} not exercised ({run.calls} calls in {run.examples} random "
                       f"sequences and the coverage phase): no judged {', '.join(missing)}",
                       expected={"judged": missing}, observed={"judged": dict(tally.judged)},
                       aspects={m: "not exercised" for m in missing})
     ctx.exchanges.extend(tally.first.values())
-    return {"judged": dict(sorted(tally.judged.items())), "run": run.summary()}
+    return {"judged": dict(sorted(tally.judged.items())), "run": run.summary(),
+            **({"state_never_reached": unreached} if unreached else {})}
 
 
 # -- what a run records ------------------------------------------------------------------------
@@ -210,6 +214,7 @@ class MachineRun:
     password: str = ""
     passwords: tuple[str, ...] = ()
     reproductions: dict[str, Reproduction] = field(default_factory=dict)
+    reached: set[str] = field(default_factory=lambda: {ABSENT})  # states a user was in
 
     # -- the run -----------------------------------------------------------------------------
     def execute(self) -> None:
@@ -469,6 +474,8 @@ class Walker:
             self.step(action, user)
         except Exception as exc:  # noqa: BLE001 - the model cannot follow: the run stops
             self.sink.stop(exc)
+        if self.sink is self.run:
+            self.run.reached.add(user.state)
         self.trail[-1] = (self.diverged_now or
                           (user.state, user.sub, user.password, user.code) != before,
                           user.state == ABSENT)

@@ -187,9 +187,8 @@ class User:
             self.old_subs += (self.sub,) if self.sub else ()
             self.sub, self.verified_by_code = None, False
             self.password, self.old, self.email_verified, self.code = 0, (), False, False
-        if step.after == CONFIRMED and action != "change_password" and (
-                action != "confirm_forgot_right" or self.state != CONFIRMED):
-            self.verified_by_code = action == "confirm_right"
+        # email_verified is judged right after the code confirmed it, until the next change
+        self.verified_by_code = action == "confirm_right"
         if action in CREATES:
             self.email_verified = action == "admin_create"  # created with a verified email
         elif action == "confirm_right":
@@ -205,7 +204,7 @@ class User:
         """The target accepted `version` as the password (whatever the model expected)."""
         self.old = tuple(v for v in self.old if v not in (version, self.password)) + (
             self.password,)
-        self.password, self.code = version, False
+        self.password, self.code, self.verified_by_code = version, False, False
 
     @property
     def old_password(self) -> int | None:
