@@ -3,15 +3,38 @@
 Secret masking (conformance/exchange.py): adding a secret must be cheap, and scrubbing must
 still mask every written form of every secret, longest first, exactly as one longest-first
 alternation of all forms does (the reference below).
+
+Same seed, same cases (conformance/generated/runner.py): two generated runs with the same
+seed send the same cases for every operation, whichever process generates them (a spawned
+worker that imported little, or this self-test process that imported every module), so
+results.json's cases_sha256 is equal between runs.
+
+No worker outlives its run: close() stops the pool, and a pool nobody closed is stopped
+when the process exits.
 """
 
 from __future__ import annotations
 
+import multiprocessing
+import os
 import random
 import re
+import subprocess
+import sys
+import textwrap
 import time
+from typing import Iterator
 
+import pytest
+
+from conformance.config import RunConfig
 from conformance.exchange import MASK, _SecretRegistry, _written_forms
+from conformance.generated.inject import Identities, create_identities
+from conformance.generated.pairs import GENERATED_CHECKS, OPERATIONS
+from conformance.generated.results import result_for
+from conformance.generated.runner import GeneratedRun
+from conformance.results.runner import CheckSession, build_session
+from conformance.targets.moto import MotoTarget
 
 
 def _reference_pattern(values: list[str]) -> re.Pattern[str]:
@@ -78,3 +101,107 @@ def test_adding_two_thousand_secrets_stays_cheap() -> None:
     incremental = time.perf_counter() - start
     assert registry.scrub(text + values[1234]) == text + MASK
     assert incremental < 40 * baseline, (incremental, baseline)
+
+
+# -- same seed, same cases -------------------------------------------------------------------
+# The coverage phase (boundaries enumerated, no random draws) is most of a run's cases and
+# most of its time; the draws that went astray were Hypothesis' (fuzzing), so the runs here
+# keep the phases that draw. `make bench` compares every phase's cases_sha256 across runs.
+DRAWING_PHASES = ("examples", "fuzzing")
+FEW = 5
+
+
+@pytest.fixture(scope="module")
+def direct_session(moto_server: MotoTarget) -> Iterator[CheckSession]:
+    session = build_session(moto_server, RunConfig(endpoint=moto_server.endpoint),
+                            expectations={})
+    yield session
+    session.provisioner.cleanup()
+
+
+@pytest.fixture(scope="module")
+def direct_identities(direct_session: CheckSession) -> Identities:
+    return create_identities(direct_session.caller, direct_session.provisioner)
+
+
+def _sha256s(session: CheckSession, identities: Identities, seed: int, processes: int,
+             operations: tuple[str, ...] = OPERATIONS) -> dict[str, str]:
+    """cases_sha256 per operation, as results.json writes it."""
+    run = GeneratedRun(session.caller, identities, seed=seed, max_examples=FEW,
+                       operations=operations, processes=processes, phases=DRAWING_PHASES)
+    try:
+        return {op: str(result_for(run.operation(op), GENERATED_CHECKS[0])
+                        .observed["cases_sha256"]) for op in operations}
+    finally:
+        run.close()
+
+
+def test_two_runs_with_the_same_seed_write_the_same_cases_sha256_for_every_operation(
+        direct_session: CheckSession, direct_identities: Identities) -> None:
+    # This process has imported every module of the suite (and the self-tests); the pool's
+    # spawned workers only what the runner needs, with another hash seed. Hypothesis used to
+    # draw literals from whatever local modules were loaded: 23 of 26 operations differed.
+    import conformance.checks  # noqa: F401
+    import conformance.cli  # noqa: F401
+    import conformance.plugin  # noqa: F401
+
+    in_workers = _sha256s(direct_session, direct_identities, seed=0, processes=2)
+    in_process = _sha256s(direct_session, direct_identities, seed=0, processes=0)
+    assert all(len(v) == 64 for v in in_workers.values()), in_workers
+    differing = sorted(op for op in OPERATIONS if in_workers[op] != in_process[op])
+    assert not differing, f"same seed, other cases for {differing}"
+    other_seed = _sha256s(direct_session, direct_identities, seed=1, processes=0,
+                          operations=("SignUp",))
+    assert other_seed["SignUp"] != in_process["SignUp"]   # the fingerprint does see the seed
+
+
+# -- no worker outlives its run --------------------------------------------------------------
+def _alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+def test_close_stops_every_worker(direct_session: CheckSession,
+                                  direct_identities: Identities) -> None:
+    run = GeneratedRun(direct_session.caller, direct_identities, seed=0, max_examples=1,
+                       operations=("GetUser", "SignUp", "AdminCreateUser"), processes=2,
+                       phases=("fuzzing",))
+    assert run.operation("GetUser").sent > 0           # the others still pending or running
+    pids = [p.pid for p in (run.pool.executor._processes or {}).values()]  # type: ignore
+    assert pids
+    run.close()
+    assert not [pid for pid in pids if _alive(pid)]
+    assert not [c for c in multiprocessing.active_children() if c.pid in pids]
+
+
+def test_a_pool_nobody_closed_is_stopped_at_exit(moto_server: MotoTarget) -> None:
+    script = textwrap.dedent(f"""
+        from conformance.config import RunConfig
+        from conformance.generated.inject import create_identities
+        from conformance.generated.runner import GeneratedRun
+        from conformance.results.runner import build_session
+        from conformance.targets.moto import MotoTarget
+
+        if __name__ == "__main__":
+            config = RunConfig(endpoint={moto_server.endpoint!r})
+            session = build_session(MotoTarget(config), config, expectations={{}})
+            ids = create_identities(session.caller, session.provisioner)
+            run = GeneratedRun(session.caller, ids, seed=0, max_examples=1,
+                               operations=("GetUser", "SignUp"), processes=2,
+                               phases=("fuzzing",))
+            run.operation("GetUser")
+            print(*[p.pid for p in run.pool.executor._processes.values()], flush=True)
+            # exits without close()
+    """)
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          timeout=120, env={**os.environ, "PYTHONHASHSEED": "7"})
+    assert done.returncode == 0, done.stderr[-2000:]
+    pids = [int(p) for p in done.stdout.split()]
+    assert pids
+    deadline = time.monotonic() + 5
+    while any(_alive(p) for p in pids) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not [pid for pid in pids if _alive(pid)]

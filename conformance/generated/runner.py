@@ -20,6 +20,12 @@ Negative cases whose only violations are undeclared or null optional members
 (lenient.py) are not judged by negative-rejected; their answers are counted per kind in
 `OperationRun.lenient` for the operation's observations.
 Determinism: the seed comes from RunConfig (`--seed`), mixed per operation by Schemathesis.
+Hypothesis also draws, now and then, "local constants": literals it collects from the source
+of every non-site-packages module loaded in the process (here: the suite's own modules). That
+set depends on what the process happened to import before (a worker, the CLI, a self-test,
+which operations ran first), so the same seed gave different cases (cases_sha256 differed
+between two identical seed-0 runs for 8 of 14 operations). Each operation therefore runs
+with no local constants (`_seed_only`): its cases depend on the seed and the schema alone.
 """
 
 from __future__ import annotations
@@ -29,10 +35,11 @@ import hashlib
 import json
 import threading
 import time
+from contextlib import contextmanager
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from multiprocessing import get_context
-from typing import Any
+from typing import Any, Iterator
 
 import requests
 import schemathesis
@@ -55,7 +62,7 @@ from conformance.spec.model import load_model
 from conformance.wire import AwsCredentials, Caller
 
 schemathesis.serializer.alias(MEDIA_TYPE, "application/json")
-PHASES = ["examples", "coverage", "fuzzing"]
+PHASES = ("examples", "coverage", "fuzzing")
 
 
 @dataclass
@@ -158,6 +165,40 @@ def _failure_text(failure: Any) -> str:
     return scrub(f"{title}: {message}".strip())[:600]
 
 
+# -- same seed, same cases ------------------------------------------------------------------
+_SEED_ONLY_LOCK = threading.Lock()
+_SEED_ONLY: list[Any] = []   # the original collector while patched (one per nested entry)
+
+
+@contextmanager
+def _seed_only() -> Iterator[None]:
+    """Hypothesis draws no "local constants" (literals of the modules this process happened
+    to load) while an operation runs, so its cases depend on the seed and the schema only.
+    Private Hypothesis API (pinned in requirements.lock); if it moves, nothing is patched and
+    selftest/test_speed_parts.py's same-seed test says so. The constants cache is cleared
+    on the way in and out: it holds the local constants of whatever drew before."""
+    try:
+        from hypothesis.internal.conjecture import providers
+        empty = type(providers._local_constants)()
+        cache = providers.CONSTANTS_CACHE.cache
+    except (ImportError, AttributeError):  # pragma: no cover - a Hypothesis that moved it
+        yield
+        return
+    with _SEED_ONLY_LOCK:
+        _SEED_ONLY.append(providers._get_local_constants)
+        if len(_SEED_ONLY) == 1:
+            providers._get_local_constants = lambda: empty
+            cache.clear()
+    try:
+        yield
+    finally:
+        with _SEED_ONLY_LOCK:
+            original = _SEED_ONLY.pop()
+            if not _SEED_ONLY:
+                providers._get_local_constants = original
+                cache.clear()
+
+
 # -- global hooks, routed to the run that owns the schema ------------------------------------
 _RUNS: dict[int, "GeneratedRun"] = {}
 
@@ -187,14 +228,15 @@ class GeneratedRun:
 
     def __init__(self, caller: Caller, identities: Identities, seed: int,
                  max_examples: int, operations: tuple[str, ...] = OPERATIONS,
-                 processes: int = 0) -> None:
+                 processes: int = 0, phases: tuple[str, ...] = PHASES) -> None:
         self.spec = ChildSpec(caller.endpoint, caller.region, caller.credentials,
-                              caller.timeout_s, identities, seed, max_examples, operations)
+                              caller.timeout_s, identities, seed, max_examples, operations,
+                              phases)
         self.pool = _start_pool(self.spec, processes) if processes > 0 else None
         self.caller = caller
         self.identities = identities
         self.model = load_model()
-        self.schema = self._load_schema(caller.endpoint, seed, max_examples, operations)
+        self.schema = self._load_schema(caller.endpoint, seed, max_examples, operations, phases)
         self.signer = SigV4(caller.credentials, caller.region)
         self.session = requests.Session()
         self.results: dict[str, OperationRun] = {}
@@ -204,7 +246,7 @@ class GeneratedRun:
 
     @staticmethod
     def _load_schema(endpoint: str, seed: int, max_examples: int,
-                     operations: tuple[str, ...]) -> Any:
+                     operations: tuple[str, ...], phases: tuple[str, ...]) -> Any:
         doc = json.loads(openapi_path().read_text())
         doc["paths"] = {f"/{op}": doc["paths"][f"/{op}"] for op in operations}
         schema = schemathesis.openapi.from_dict(doc)
@@ -213,7 +255,7 @@ class GeneratedRun:
         schema.config.seed = seed
         schema.config.generation.update(modes=[GenerationMode.POSITIVE, GenerationMode.NEGATIVE],
                                         max_examples=max_examples, database="none")
-        schema.config.phases.update(phases=PHASES)
+        schema.config.phases.update(phases=list(phases))
         schema.config.phases.coverage.unexpected_methods = set()
         schema.config.checks.negative_data_rejection.expected_statuses = ["400"]
         return schema
@@ -241,7 +283,8 @@ class GeneratedRun:
                                         operation=self.schema[f"/{name}"]["POST"],
                                         test_func=self._one_case, given_kwargs={},
                                         feedback=FeedbackSources())
-            test()
+            with _seed_only():
+                test()
         except Exception as exc:  # noqa: BLE001 - a generator error becomes an error result
             run.error = scrub(f"{type(exc).__name__}: {exc}")[:600]
         run.duration_s = time.perf_counter() - start
@@ -306,6 +349,7 @@ class ChildSpec:
     seed: int
     max_examples: int
     operations: tuple[str, ...]
+    phases: tuple[str, ...] = PHASES
 
 
 @dataclass
@@ -371,11 +415,11 @@ _CHILD_RUNS: dict[tuple[Any, ...], "GeneratedRun"] = {}
 
 def _child_run(spec: ChildSpec, operation: str) -> OperationRun:
     """In a worker process: run one operation (the schema is loaded once per worker)."""
-    key = (spec.endpoint, spec.seed, spec.max_examples, spec.operations)
+    key = (spec.endpoint, spec.seed, spec.max_examples, spec.operations, spec.phases)
     if key not in _CHILD_RUNS:
         caller = Caller(spec.endpoint, spec.region, spec.credentials, timeout_s=spec.timeout_s)
         _CHILD_RUNS[key] = GeneratedRun(caller, spec.identities, spec.seed, spec.max_examples,
-                                        spec.operations)
+                                        spec.operations, phases=spec.phases)
     return _CHILD_RUNS[key].operation(operation)
 
 
