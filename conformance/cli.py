@@ -344,6 +344,10 @@ def _run_pytest(config: RunConfig, target: Target, caps: frozenset[str], verbose
 
 def _pytest_args(config: RunConfig, out: Path, verbose: bool) -> list[str]:
     args = ["--pyargs", "conformance.suite", "-p", "no:cacheprovider",
+            # no assertion rewriting: verdicts come from conformance/checks/assertions.py,
+            # never from a bare assert, and rewriting re-parsed the pytest11 plugins
+            # (schemathesis, hypothesis, anyio) on every run: ~3 s (issue 12 part 7)
+            "--assert=plain",
             "-o", "addopts=", "-o", "junit_family=xunit1", "-o", "junit_logging=no",
             "--show-capture=no", "--tb=no",
             "-W", "ignore::pytest.PytestAssertRewriteWarning",  # 2nd+ target of --target all
