@@ -60,6 +60,7 @@ class RunConfig:
     allure_history: str | None = None  # a previous Allure report: its history/ is carried over
     deadline_s: float | None = None  # --deadline: seconds for the whole run (None: none)
     deadline_at: float | None = None  # its epoch time, set by the CLI when the run starts
+    clients: str = "boto3"  # --clients: whose client checks run (boto3,cli,js | all | none)
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -72,6 +73,13 @@ class RunConfig:
 
     def target_report_dir(self, name: str | None = None) -> Path:
         return Path(self.report_dir) / (name or self.target)
+
+    @property
+    def client_names(self) -> tuple[str, ...]:
+        """The clients whose `client.<client>.*` checks run (CLIENT_NAMES order)."""
+        from conformance.clients.base import parse_clients
+
+        return parse_clients(self.clients)
 
     def credentials(self) -> tuple[str, str, str | None]:
         """(access key, secret key, session token): AWS_* variables, else emulator dummies."""
@@ -111,19 +119,22 @@ OPTIONS: tuple[tuple[tuple[str, ...], dict[str, Any], str], ...] = (
     (("--allure-history",), {"metavar": "DIR", "help": "a previous Allure report folder "
                              "(allure generate's output): its history/ is copied into "
                              "allure-results/ so trends carry over"}, "allure_history"),
+    (("--clients",), {"help": "client checks to run: boto3,cli,js (any of them), all or "
+                      "none (default boto3); a client not installed is unsupported"},
+     "clients"),
 )
 ENV_VARS = {"CC_TARGET": "target", "CC_ENDPOINT": "endpoint", "AWS_REGION": "region",
             "AWS_DEFAULT_REGION": "region", "CC_REPORT_DIR": "report_dir",
             "CC_PROFILE": "profile", "CC_SEED": "seed", "CC_MAX_EXAMPLES": "max_examples",
             "CC_CODE_COMMAND": "code_command", "CC_EXPECTATIONS_DIR": "expectations_dir",
-            "CC_ALLURE_HISTORY": "allure_history"}
+            "CC_ALLURE_HISTORY": "allure_history", "CC_CLIENTS": "clients"}
 # `run`-only flags (cli.py adds them as dest=cc_<field>): -k and the AWS opt-in.
 CLI_ONLY = ("keyword", "allow_aws", "deadline_s")
 # Shown in --help instead of argparse's default (the dest, CC_...); an option missing here
 # gets its flag name in capitals.
 METAVARS = {"target": "NAME", "endpoint": "URL", "region": "REGION", "report_dir": "DIR",
             "workers": "N", "seed": "N", "max_examples": "N", "timeout_s": "SECONDS",
-            "code_command": "COMMAND"}
+            "code_command": "COMMAND", "clients": "LIST"}
 _TYPES: dict[str, Callable[[str], Any]] = {"seed": int, "max_examples": int, "workers": int,
                                            "timeout_s": float}
 
@@ -172,6 +183,10 @@ def _validated(config: RunConfig) -> RunConfig:
     if config.deadline_s is not None:
         check_seconds("--deadline", config.deadline_s)
     check_report_dir(config.report_dir)
+    try:
+        config.client_names
+    except ValueError as exc:
+        raise ConfigError(f"--clients: {exc}") from None
     return config
 
 

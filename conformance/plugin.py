@@ -120,6 +120,7 @@ class Recorder:
             session.exitstatus = pytest.ExitCode.TESTS_FAILED  # plain pytest: not green
         checks = [r for r in self.results.values() if r.category != "observation"]
         observations = [r for r in self.results.values() if r.category == "observation"]
+        from conformance.checks.clients import client_links  # issue 14: severity
         doc = results_json.build(self.target_info or {"name": self.config.target},
                                  checks, observations, self.started_at,
                                  time.perf_counter() - self.t0,
@@ -128,7 +129,9 @@ class Recorder:
                                         "run": {"seed": self.config.seed,
                                                 "profile": self.config.profile,
                                                 "keyword": self.config.keyword,
-                                                "selected": len(self.selected)}})
+                                                "selected": len(self.selected),
+                                                "clients": list(self.config.client_names)},
+                                        "client_links": client_links(checks)})
         name = self.target_info.get("name", self.config.target)
         results_json.write(self.config.target_report_dir(name) / "results.json", doc)
         from conformance.reporting.markdown import write_summary  # the human-readable twin
@@ -428,6 +431,9 @@ def cc_session(pytestconfig: pytest.Config, cc_config: RunConfig,
     session = build_session(cc_target, cc_config,
                             load_expectations(cc_target.name, expectations_dir), caps)
     yield session
+    from conformance.checks.clients import close_adapters
+
+    close_adapters(session.shared)  # the client judges' processes (the JS SDK's Node)
     session.provisioner.cleanup()
 
 

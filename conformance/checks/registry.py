@@ -16,7 +16,7 @@ from typing import Any, Callable
 from conformance.spec.facts import fact
 
 CATEGORIES = ("wire", "status-mapping", "shape", "validation", "state", "generated",
-              "security", "observation")
+              "security", "client", "observation")
 
 
 class Failure(AssertionError):

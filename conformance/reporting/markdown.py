@@ -31,7 +31,7 @@ CATEGORY_COLUMNS: tuple[tuple[str, str], ...] = (
     (UNEXPECTED_PASS, "unexpected pass"), (UNSUPPORTED, "unsupported"),
 )
 CATEGORY_ORDER = ("wire", "status-mapping", "validation", "shape", "state", "generated",
-                  "security")
+                  "security", "client")
 VALUE_LIMIT = 100  # characters of an observed value in the observations table
 _GENERATED_OBS = re.compile(r"^generated\.(?P<op>[^.]+)\.(?P<kind>[a-z-]+)$")
 _OBSERVED_KEYS = ("status", "type")
@@ -222,6 +222,66 @@ def observed(item: dict[str, Any]) -> str:
     return code(_compact(value, VALUE_LIMIT))
 
 
+# -- client impact (issue 14): does a deviation break a real client? --------------------------
+DEVIATED = (FAILED, EXPECTED_FAILURE)        # the target deviated (a known deviation too)
+COPES = (PASSED, UNEXPECTED_PASS)            # the client surfaced what it does for AWS
+
+
+def impact(links: list[dict[str, Any]]) -> str:
+    """One line from a check's `client_links`: `all clients cope (boto3, cli, js)`,
+    `breaks js signup-unknown-client: ResourceNotFoundException modeled 400 -> parse
+    SyntaxError generic 400 (copes: boto3, cli)`, or `clients not judged (unsupported)`."""
+    broken = [x for x in links if x.get("outcome") in DEVIATED]
+    coping = sorted({str(x.get("client")) for x in links if x.get("outcome") in COPES})
+    if broken:
+        parts = []
+        for x in broken:
+            how = (f"{x['aws_surfaces']} -> {x.get('surfaced')}" if x.get("aws_surfaces")
+                   else str(x.get("surfaced") or x.get("outcome")))
+            parts.append(f"{x.get('client')} {str(x.get('id', '')).rsplit('.', 1)[-1]}: {how}")
+        return "breaks " + "; ".join(parts) + (f" (copes: {', '.join(coping)})" if coping
+                                               else "")
+    if coping:
+        return f"all clients cope ({', '.join(coping)})"
+    return "clients not judged (" + ", ".join(sorted({str(x.get("outcome")) for x in links})) \
+        + ")"
+
+
+def broken_clients(links: list[dict[str, Any]]) -> set[str]:
+    return {str(x.get("client")) for x in links if x.get("outcome") in DEVIATED}
+
+
+def client_impact(doc: dict[str, Any]) -> list[str]:
+    """For each wire/status/state check the target deviates on that has client checks of
+    the same behaviour in the run: whether every client copes or which one breaks, and per
+    client how many of those deviations break it."""
+    links = doc.get("client_links") or {}
+    deviating = [c for c in doc["checks"] if c["outcome"] in DEVIATED and links.get(c["id"])]
+    if not deviating:
+        return []
+    clients = sorted({str(x.get("client")) for c in deviating for x in links[c["id"]]})
+    lines = [f"## Client impact ({len(deviating)} deviations judged by client checks too)", "",
+             "Does the deviation reach the application? Each line: what the linked client "
+             "checks (`client.<client>.<scenario>`, same operation and fact) surfaced.", ""]
+    for client in clients:
+        judged = [c for c in deviating if any(x.get("client") == client
+                                               and x.get("outcome") in DEVIATED + COPES
+                                               for x in links[c["id"]])]
+        parts = []
+        for category in sorted({c.get("category", "") for c in judged},
+                               key=lambda k: (k not in CATEGORY_ORDER, CATEGORY_ORDER.index(k)
+                                              if k in CATEGORY_ORDER else 0, k)):
+            mine = [c for c in judged if c.get("category", "") == category]
+            broken = [c["id"] for c in mine if client in broken_clients(links[c["id"]])]
+            parts.append(f"{category} {len(broken)} of {len(mine)}"
+                         + (" (" + ", ".join(f"`{i}`" for i in broken) + ")" if broken else ""))
+        lines.append(f"- **{client}** breaks on: " + "; ".join(parts))
+    lines.append("")
+    lines += [f"- `{c['id']}` ({c['outcome']}): {cell(impact(links[c['id']]))}"
+              for c in deviating]
+    return lines + [""]
+
+
 def footer(doc: dict[str, Any]) -> list[str]:
     return ["Every check's expected and observed values, evidence and reproduction: "
             "`results.json` beside this file; all targets side by side: `../index.html` "
@@ -232,8 +292,8 @@ def render_summary(doc: dict[str, Any]) -> str:
     """The whole summary.md of one results.json document (secrets scrubbed)."""
     checks = doc["checks"]
     lines = (header(doc) + _interrupted(doc) + totals(doc) + by_category(checks)
-             + unexpected(checks) + _unrecorded(doc) + known(checks) + unsupported(checks)
-             + observations(doc.get("observations", [])) + footer(doc))
+             + unexpected(checks) + _unrecorded(doc) + known(checks) + client_impact(doc)
+             + unsupported(checks) + observations(doc.get("observations", [])) + footer(doc))
     return scrub("\n".join(lines).rstrip() + "\n")
 
 

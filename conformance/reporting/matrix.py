@@ -26,6 +26,7 @@ from typing import Any
 
 from conformance.config import ConfigError
 from conformance.exchange import scrub
+from conformance.reporting.markdown import DEVIATED, broken_clients, impact
 from conformance.reporting.results_json import read, write_atomic
 from conformance.results.outcome import (
     ERROR, EXPECTED_FAILURE, FAILED, PASSED, UNEXPECTED_PASS, UNSUPPORTED,
@@ -47,7 +48,7 @@ _OBSERVED_KEYS = ("status", "type")  # what an observation cell shows first, whe
 MATRIX_FILES = ("matrix.md", "matrix.json", "index.html")
 MATRIX_SCHEMA = 1
 CATEGORY_ORDER = ("wire", "status-mapping", "validation", "shape", "state", "generated",
-                  "security")
+                  "security", "client")
 GOOD = (PASSED, UNEXPECTED_PASS)             # behaved like AWS
 BAD = (FAILED, EXPECTED_FAILURE, ERROR)      # did not
 
@@ -80,6 +81,11 @@ class Run:
 
     def check(self, check_id: str) -> dict[str, Any] | None:
         return self._checks().get(check_id)
+
+    def client_links(self, check_id: str) -> list[dict[str, Any]]:
+        """The client checks of the same behaviour this run judged (results.json
+        `client_links`; none in a run without client checks)."""
+        return list((self.doc.get("client_links") or {}).get(check_id) or [])
 
     def _outcomes(self) -> dict[str, str]:
         return {cid: c["outcome"] for cid, c in self._checks().items()}
@@ -224,11 +230,46 @@ def _md_interrupted(runs: list[Run]) -> list[str]:
             if r.interrupted] + ([""] if any(r.interrupted for r in runs) else [])
 
 
+def md_client_impact(runs: list[Run]) -> list[str]:
+    """Per deviating wire/status/state check with client checks of the same behaviour: does
+    the deviation break a client, per target ("all clients cope" / "breaks js ...")."""
+    ids = [cid for cid in check_ids(runs)
+           if any(r.outcome(cid) in DEVIATED and r.client_links(cid) for r in runs)]
+    if not ids:
+        return []
+    clients = sorted({str(x.get("client")) for r in runs for cid in ids
+                      for x in r.client_links(cid)})
+    lines = ["", "## Client impact", "",
+             "For each check a target deviates on that client checks (`client.<client>.*`, "
+             "same operation and fact) judge too: does the deviation reach the application? "
+             "Per target and client, how many such deviations break it (wire checks apart "
+             "from the others):", "",
+             _md_row(["client"] + [r.label for r in runs]), "|---" * (len(runs) + 1) + "|"]
+    info = check_info(runs)
+    for client in clients:
+        cells = []
+        for run in runs:
+            mine = [cid for cid in ids if run.outcome(cid) in DEVIATED and run.client_links(cid)
+                    and any(x.get("client") == client for x in run.client_links(cid))]
+            broken = [cid for cid in mine if client in broken_clients(run.client_links(cid))]
+            wire = [cid for cid in mine if info[cid][1] == "wire"]
+            cells.append(f"wire {len([c for c in broken if c in wire])} of {len(wire)}, other "
+                         f"{len([c for c in broken if c not in wire])} of "
+                         f"{len(mine) - len(wire)}" if mine else symbol(NOT_RUN))
+        lines.append(_md_row([client] + cells))
+    lines += ["", _md_row(["check"] + [r.label for r in runs]), "|---" * (len(runs) + 1) + "|"]
+    for cid in ids:
+        cells = [impact(r.client_links(cid)) if r.outcome(cid) in DEVIATED and
+                 r.client_links(cid) else symbol(r.outcome(cid)) for r in runs]
+        lines.append(_md_row([f"`{cid}`"] + cells))
+    return lines
+
+
 def render_matrix(reports_dir: Path) -> str:
     """The Markdown grid of every results.json under `reports_dir` (secrets scrubbed)."""
     runs = load_runs(reports_dir)
     lines = ["# Conformance matrix", "", *_md_interrupted(runs), *md_legend(), *md_checks(runs),
-             *md_categories(runs), *md_observations(runs)]
+             *md_categories(runs), *md_client_impact(runs), *md_observations(runs)]
     return scrub("\n".join(lines) + "\n")
 
 
@@ -255,9 +296,13 @@ def build_json(runs: list[Run]) -> dict[str, Any]:
     for cid in check_ids(runs):
         differs, only = compare(runs, cid)
         operation, category = info[cid]
-        checks.append({"id": cid, "operation": operation, "category": category,
-                       "outcomes": {r.name: r.outcome(cid) for r in runs},
-                       "differs": differs, "fails_only_on": only})
+        entry = {"id": cid, "operation": operation, "category": category,
+                 "outcomes": {r.name: r.outcome(cid) for r in runs},
+                 "differs": differs, "fails_only_on": only}
+        clients = {r.name: impact(r.client_links(cid)) for r in runs if r.client_links(cid)}
+        if clients:   # issue 14: what the client checks of the same behaviour surfaced
+            entry["clients"] = clients
+        checks.append(entry)
     observations = []
     for oid in observation_ids(runs):
         items = {r.name: r.observation(oid) for r in runs}
@@ -435,6 +480,9 @@ def _check_cell(i: int, run: Run, cid: str) -> str:
         body.append(f'<p><span class="k">Signature:</span> {sig}</p>')
     if item.get("cases") is not None:
         body.append(f'<p><span class="k">Cases judged:</span> {item["cases"]}</p>')
+    if run.client_links(cid):
+        body.append(f'<p><span class="k">Clients:</span> {_txt(impact(run.client_links(cid)))}'
+                    "</p>")
     for key in ("expected", "observed"):
         if item.get(key):
             body.append(f'<p><span class="k">{key.capitalize()}:</span> '
