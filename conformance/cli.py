@@ -140,7 +140,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     config = from_sources(vars(args))
     names = _target_names(config)
     _validate_expectations(config, names)
-    _validate_keyword(config.keyword)
+    _validate_keyword(config.keyword, config.client_names)
     if config.deadline_s is not None:  # the whole run's, shared with pytest-xdist workers
         import time
 
@@ -178,12 +178,13 @@ def _validate_expectations(config: RunConfig, names: list[str]) -> None:
         validate(name, directory)
 
 
-def _validate_keyword(keyword: str | None) -> None:
+def _validate_keyword(keyword: str | None, clients: tuple[str, ...] | None = None) -> None:
     """-k, before any target starts: a syntax error or an expression no item would match
     is exit 2. Matched as pytest's -k matches an item (pytest's own Expression, names
     compared case-insensitively by substring): each item's names are those pytest gives it
     (conformance/suite: test function, `test_x[<id>]`, module, packages, markers), so a
-    valid expression is never refused; one matching too much is caught by pytest itself."""
+    valid expression is never refused; one matching too much is caught by pytest itself.
+    Client checks count only for the run's `clients` (the others are not collected)."""
     if not keyword:
         return
     from _pytest.mark.expression import Expression  # what pytest's -k itself compiles
@@ -193,7 +194,7 @@ def _validate_keyword(keyword: str | None) -> None:
     except SyntaxError as exc:  # pytest 8.4+; ParseError before (a SyntaxError's sibling)
         raise ConfigError(f"-k {keyword!r}: not a valid pytest -k expression: "
                           f"{exc.msg} (column {exc.offset})") from None
-    for names in _item_names():
+    for names in _item_names(clients):
         lowered = [n.lower() for n in names]
 
         def matcher(ident: str, /, **kwargs: object) -> bool:
@@ -208,17 +209,20 @@ def _validate_keyword(keyword: str | None) -> None:
                       "(`cognito-conformance checks` lists the ids)")
 
 
-def _item_names() -> list[list[str]]:
-    """The names pytest's -k sees for each item of conformance.suite."""
+def _item_names(clients: tuple[str, ...] | None = None) -> list[list[str]]:
+    """The names pytest's -k sees for each item of conformance.suite (client checks of
+    `clients` only; None: the clients the environment selects, as pytest would)."""
     from conformance.checks import all_checks
+    from conformance.checks.clients import selected
     from conformance.generated.pairs import (
         all_observations, all_pairs, observation_id, pair_id,
     )
 
     common = ["conformance", "suite", "parametrize"]
+    wanted = from_sources({}).client_names if clients is None else clients
     items = [[f"test_check[{c.id}]", "test_check", "test_checks.py", *common,
               *(["xdist_group"] if c.id.startswith("state.machine.") else [])]
-             for c in all_checks()]
+             for c in all_checks() if selected(c.id, wanted)]
     items += [[f"test_generated[{pair_id(op, chk)}]", "test_generated",
                "test_generated.py", "xdist_group", *common] for op, chk in all_pairs()]
     items += [[f"test_generated_observation[{observation_id(op, kind)}]",

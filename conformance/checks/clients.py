@@ -263,6 +263,8 @@ def judge(client: str, scenario: Scenario, got: Surfaced) -> dict[str, Any]:
 
 def _fail(client: str, scenario: Scenario, got: Surfaced, want: dict[str, Any],
           observed: dict[str, Any], why: str) -> None:
+    if not got.ok:   # evidence of how the client broke (scrubbed, short)
+        observed.update(raw_error=got.raw_error, detail=got.detail)
     if got.ok:
         aspects = {"client-error": "none (succeeded)"}
     else:
