@@ -440,10 +440,11 @@ def cc_session(pytestconfig: pytest.Config, cc_config: RunConfig,
 def target_info(target: Target) -> dict[str, Any]:
     """results.json's `target`: with `capabilities` (declared, confirmed, refuted with the
     probe's reason), from the target's own report, so it holds in pytest-xdist workers."""
+    from conformance.targets.base import lacks_json
     from conformance.targets.probe import report_of
 
     return {"name": target.name, "version": target.version(), "endpoint": target.endpoint,
-            "capabilities": report_of(target).results_json()}
+            "capabilities": report_of(target).results_json(), "lacks": lacks_json(target)}
 
 
 def report_result(result: CheckResult, target: Target, record: Any) -> None:

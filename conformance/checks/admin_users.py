@@ -76,6 +76,7 @@ def challenged(ctx: Ctx, user: NewUser, admin: bool = False) -> str:
     body = ex.json
     session = body.get("Session")
     if body.get("ChallengeName") != fact(CHALLENGE).data["challenge_name"] or not session:
+        ctx.unless_lacked(f"{ex.operation}:NEW_PASSWORD_REQUIRED", ex)
         raise SetupError(f"set-up failed: no NEW_PASSWORD_REQUIRED challenge with a Session "
                          f"({ex.summary()})")
     return str(session)

@@ -36,6 +36,16 @@ class CapabilityMissing(Unsupported):
         self.capability = capability
 
 
+class TargetLacks(Unsupported):
+    """A set-up step needs what the target declares it lacks (Target.lacks), answered
+    exactly as declared: the check cannot be exercised here (`unsupported`)."""
+
+    def __init__(self, target: str, step: str, reason: str, answer: dict[str, Any]) -> None:
+        super().__init__(f"{target} lacks {step}, which this check's set-up needs: {reason} "
+                         f"(answered {answer})")
+        self.step = step
+
+
 class OracleGaveNoCode(Failure, Unsupported):
     """The target claims a code oracle and it named no code for a user it should know.
 
@@ -140,7 +150,20 @@ class Ctx:
         return ex.json
 
     def require_ok(self, ex: Exchange, step: str) -> None:
+        """A set-up call must answer 200 with a JSON object: SetupError otherwise, or
+        TargetLacks when the target declares it lacks the operation (answered as declared)."""
+        if ex.status != 200 or not isinstance(ex.json, dict):
+            self.unless_lacked(ex.operation, ex)
         ex.ok_json(SetupError, f"set-up failed: {step}")
+
+    def unless_lacked(self, step: str, ex: Exchange) -> None:
+        """Raise TargetLacks if the target declares it lacks `step` and `ex` is the
+        declared answer (`step`: an operation, or `<Operation>:<behaviour>`)."""
+        from conformance.targets.base import lack_of
+
+        lack = lack_of(self.target, step, ex.status, ex.error_type)
+        if lack is not None:
+            raise TargetLacks(self.target.name, step, lack.reason, ex.summary())
 
     def observe(self, **values: Any) -> None:
         """Record what the target did (observations only)."""

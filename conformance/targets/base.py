@@ -8,6 +8,13 @@ confirmation code it sent. A check that needs a capability the target does not c
 checks that need it (conformance/targets/probe.py). A target may also list
 `tentative_capabilities`: ones it only tries (part of `capabilities`, never claimed), for
 which a refutation means `unsupported` again.
+
+`lacks` names what a target does not implement at all (an operation, or a behaviour such as
+a challenge), each pinned by HOW it answers, like an expectation's signature. A check whose
+SET-UP needs it is `unsupported` ("cognito-local lacks GlobalSignOut: ..."), not an `error`
+of every run: the lack itself is judged (and listed in the expectations) by the checks of
+that operation. The same step failing any other way stays an error, and a lack the target
+no longer has costs nothing: the set-up succeeds and the check runs.
 """
 
 from __future__ import annotations
@@ -16,7 +23,8 @@ import importlib
 import pkgutil
 import socket
 from importlib.metadata import entry_points
-from typing import ClassVar, Protocol, runtime_checkable
+from dataclasses import dataclass
+from typing import Any, ClassVar, Protocol, runtime_checkable
 
 from conformance.config import ConfigError, RunConfig
 
@@ -27,6 +35,30 @@ CAPABILITIES = {
     "admin": "IAM-signed admin operations (AdminGetUser, AdminConfirmSignUp...) work",
     "create-pool": "pools and clients can be created through the API",
 }
+
+
+@dataclass(frozen=True)
+class Lack:
+    """Something the target does not implement, and how it answers when asked for it."""
+
+    reason: str                  # one line: what is missing (and where that is on record)
+    status: int                  # the answer's HTTP status ...
+    error_type: str | None = None  # ... and `__type` (None: none)
+
+
+def lack_of(target: object, step: str, status: int, error_type: str | None) -> Lack | None:
+    """The target's declared lack of `step` (an operation name, or `<Operation>:<what>`),
+    if the answer is exactly the one the declaration pins; else None (a real set-up error)."""
+    lack = dict(getattr(target, "lacks", {}) or {}).get(step)
+    if lack is None or (lack.status, lack.error_type) != (status, error_type):
+        return None
+    return lack
+
+
+def lacks_json(target: object) -> dict[str, Any]:
+    """results.json `target.lacks`: {step: {reason, status, type}}."""
+    return {step: {"reason": lack.reason, "status": lack.status, "type": lack.error_type}
+            for step, lack in sorted(dict(getattr(target, "lacks", {}) or {}).items())}
 
 
 def declared_capabilities(target: object) -> frozenset[str]:

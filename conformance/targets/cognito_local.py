@@ -27,7 +27,7 @@ from typing import Any, ClassVar
 
 from conformance.config import RunConfig
 from conformance.paths import REPO_DIR
-from conformance.targets.base import ProcessServer, TargetStartError, free_port
+from conformance.targets.base import Lack, ProcessServer, TargetStartError, free_port
 from conformance.targets.probe import ProbedCapabilities
 from conformance.targets.process import ManagedProcess, scratch_dir
 
@@ -45,9 +45,23 @@ def node_prefix() -> Path:
     return NODE_PREFIX
 
 
+_UNSUPPORTED = "CognitoLocal#Unsupported"
+_NOT_IN_5_3 = ("cognito-local 5.3.0 does not implement {op}: every call answers 500 "
+               "CognitoLocal#Unsupported (judged by the {op} checks)")
+
+
 class CognitoLocalTarget(ProcessServer, ProbedCapabilities):
     name: ClassVar[str] = "cognito-local"
     capabilities = frozenset({"code-oracle", "reset", "admin", "create-pool"})
+    # What checks' set-up may need and cognito-local does not implement (Target.lacks).
+    lacks: ClassVar[dict[str, Lack]] = {
+        **{op: Lack(_NOT_IN_5_3.format(op=op), 500, _UNSUPPORTED)
+           for op in ("GlobalSignOut", "AdminUserGlobalSignOut", "AdminResetUserPassword")},
+        "AdminInitiateAuth:NEW_PASSWORD_REQUIRED": Lack(
+            "cognito-local's AdminInitiateAuth signs an admin-created (FORCE_CHANGE_PASSWORD) "
+            "user straight in, never answering the NEW_PASSWORD_REQUIRED challenge (judged by "
+            "new-password.challenge.admin-initiate-auth)", 200, None),
+    }
 
     def __init__(self, config: RunConfig) -> None:
         self.config = config

@@ -17,7 +17,7 @@ from typing import ClassVar
 import requests
 
 from conformance.config import RunConfig
-from conformance.targets.base import StartedServer, TargetStartError
+from conformance.targets.base import Lack, StartedServer, TargetStartError
 from conformance.targets.probe import ProbedCapabilities
 
 FIXED_CODE = "123456"
@@ -27,6 +27,12 @@ STARTED_KEY = "moto_started_by_suite"
 class MotoTarget(StartedServer, ProbedCapabilities):
     name: ClassVar[str] = "moto"
     capabilities = frozenset({"code-oracle", "reset", "admin", "create-pool"})
+    # What checks' set-up may need and moto 5.2 does not implement (Target.lacks): its
+    # NotImplementedError becomes a 500 HTML page without __type.
+    lacks: ClassVar[dict[str, Lack]] = {
+        op: Lack(f"moto 5.2 does not implement {op} (500 HTML page; judged by the {op} "
+                 "checks)", 500, None)
+        for op in ("RevokeToken", "DeleteUser", "ResendConfirmationCode")}
 
     def __init__(self, config: RunConfig) -> None:
         self.config = config
