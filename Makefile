@@ -7,7 +7,7 @@ CLI := $(VENV)/bin/cognito-conformance
 ARGS ?=
 TEST_WORKERS ?= 2   # pytest-xdist processes for the self-tests (75 s with 2, ~5 min with 0)
 
-.PHONY: run test run-all clean install lock node-deps client-deps allure-deps allure-report
+.PHONY: run test bench run-all clean install lock node-deps client-deps allure-deps allure-report
 
 # cognito-local (npm, pinned) lives in a project-local folder, never installed globally.
 NODE_PREFIX := .cache/node
@@ -46,6 +46,12 @@ run: $(VENV)/.installed
 
 test: $(VENV)/.installed node-deps client-deps allure-deps
 	$(PY) -m pytest selftest -q -n $(TEST_WORKERS) $(ARGS)
+
+# How fast a run is (not part of `make test`; ~10 min): ci runs on embedded moto, this tree vs
+# the reference commit in conformance/bench_baseline.json, side by side -> reports/bench.json.
+# ARGS="--repeat 1", ARGS="--reference HEAD~1" (the previous commit), ARGS="--reference none".
+bench: $(VENV)/.installed
+	$(PY) -m conformance.bench $(ARGS)
 
 node-deps: $(COGNITO_LOCAL_STAMP)
 
