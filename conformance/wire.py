@@ -184,13 +184,7 @@ class Caller:
         """A plain HTTP GET of `<endpoint>/<path>` (a pool's JWKS), recorded as an Exchange
         named `operation`, with the same breaker and deadline as the AWS calls."""
         url = self.endpoint + path.lstrip("/")
-        self.breaker.check()
-        timeout = self.breaker.timeout(self.timeout_s)
-        if self.deadline is not None:
-            left = self.deadline - time.time()
-            if left <= 0:
-                raise DeadlinePassed(deadline_message(self.deadline_s))
-            timeout = min(timeout, left)
+        timeout = self._timeout()
         start = time.perf_counter()
         try:
             resp = self.session.get(url, timeout=timeout)
@@ -204,6 +198,18 @@ class Caller:
             headers={k.lower(): v for k, v in resp.headers.items()}, body=resp.content,
             elapsed_s=time.perf_counter() - start, region=self.region, method="GET")
 
+    def _timeout(self) -> float:
+        """This call's timeout: the breaker's (TargetUnreachable once it is open), cut to
+        what is left of the run's deadline (DeadlinePassed when nothing is)."""
+        self.breaker.check()
+        timeout = self.breaker.timeout(self.timeout_s)
+        if self.deadline is not None:
+            left = self.deadline - time.time()
+            if left <= 0:
+                raise DeadlinePassed(deadline_message(self.deadline_s))
+            timeout = min(timeout, left)
+        return timeout
+
     def _sign(self, headers: dict[str, str], data: bytes) -> dict[str, str]:
         creds = Credentials(self.credentials.access_key, self.credentials.secret_key,
                             self.credentials.token)
@@ -213,13 +219,7 @@ class Caller:
 
     def _send(self, operation: str, target_header: str | None, headers: dict[str, str],
               data: bytes, signed: bool) -> Exchange:
-        self.breaker.check()
-        timeout = self.breaker.timeout(self.timeout_s)
-        if self.deadline is not None:
-            left = self.deadline - time.time()
-            if left <= 0:
-                raise DeadlinePassed(deadline_message(self.deadline_s))
-            timeout = min(timeout, left)
+        timeout = self._timeout()
         start = time.perf_counter()
         try:
             resp = self.session.post(self.endpoint, data=data, headers=headers,

@@ -9,7 +9,7 @@ specs/behaviours/signin.toml.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable
 
 from conformance.checks.assertions import expect_equal, expect_error, expect_ok, expect_true
 from conformance.checks.context import Ctx
@@ -244,34 +244,33 @@ def refresh_after_disable(ctx: Ctx) -> None:
     expect_refused(refresh(ctx, user, token), "a refresh after AdminDisableUser")
 
 
+def refresh_after(ctx: Ctx, operation: str,
+                  body: Callable[[NewUser, dict[str, Any]], dict[str, Any]]) -> None:
+    """Sign in, end the session with `operation` (its body from the user and the tokens),
+    then the refresh token must be refused as revoked."""
+    user = ready(ctx)
+    result = tokens(ctx, user)
+    ctx.require_ok(ctx.call(operation, body(user, result)), operation)
+    expect_error(refresh(ctx, user, result["RefreshToken"]), "signin.refresh.revoked")
+
+
 @check("signin.refresh.after-global-sign-out.status", "InitiateAuth", "security",
        facts=("signin.refresh.revoked", "signin.sign-out.success"), requires=ADMIN)
 def refresh_after_sign_out(ctx: Ctx) -> None:
-    user = ready(ctx)
-    result = tokens(ctx, user)
-    ctx.require_ok(ctx.call("GlobalSignOut", {"AccessToken": result["AccessToken"]}),
-                   "GlobalSignOut")
-    expect_error(refresh(ctx, user, result["RefreshToken"]), "signin.refresh.revoked")
+    refresh_after(ctx, "GlobalSignOut", lambda user, t: {"AccessToken": t["AccessToken"]})
 
 
 @check("signin.refresh.after-admin-sign-out.status", "InitiateAuth", "security",
        facts=("signin.refresh.revoked", "signin.sign-out.success"), requires=ADMIN)
 def refresh_after_admin_sign_out(ctx: Ctx) -> None:
-    user = ready(ctx)
-    token = tokens(ctx, user)["RefreshToken"]
-    ctx.require_ok(ctx.call("AdminUserGlobalSignOut", user_key(ctx, user.username)),
-                   "AdminUserGlobalSignOut")
-    expect_error(refresh(ctx, user, token), "signin.refresh.revoked")
+    refresh_after(ctx, "AdminUserGlobalSignOut", lambda user, t: user_key(ctx, user.username))
 
 
 @check("signin.refresh.after-revoke.status", "InitiateAuth", "security",
        facts=("signin.refresh.revoked", "signin.revoke.success"), requires=ADMIN)
 def refresh_after_revoke(ctx: Ctx) -> None:
-    user = ready(ctx)
-    token = tokens(ctx, user)["RefreshToken"]
-    ctx.require_ok(ctx.call("RevokeToken", {"ClientId": user.client.client_id,
-                                            "Token": token}), "RevokeToken")
-    expect_error(refresh(ctx, user, token), "signin.refresh.revoked")
+    refresh_after(ctx, "RevokeToken", lambda user, t: {"ClientId": user.client.client_id,
+                                                       "Token": t["RefreshToken"]})
 
 
 @check("signin.global-sign-out.success", "GlobalSignOut", "state",
