@@ -175,8 +175,12 @@ def cc_secrets_not_echoed(ctx: CheckContext, response: Response, case: Case) -> 
     """No secret value of the request appears anywhere in the response (body or headers)."""
     f = fact("generated.secrets-not-echoed")
     sent = _request_json(response)
-    secrets = {v for v in _values_under(sent, set(f.data["keys"]))
-               if len(v) >= f.data["min_length"]}
+    keys = set(f.data["keys"])
+    # a value the request also sends under a non-secret member (generated cases reuse
+    # strings: Username == TemporaryPassword) may be echoed as that member: not a leak
+    public = {v for k, v in _keyed_values(sent, None) if k not in keys}
+    secrets = {v for v in _values_under(sent, keys)
+               if len(v) >= f.data["min_length"] and v not in public}
     if not secrets:
         return NOT_APPLICABLE
     text = response.content.decode("utf-8", "replace") + json.dumps(dict(response.headers))
@@ -195,11 +199,12 @@ def _request_json(response: Response) -> Any:
         return None
 
 
-def _keyed_values(value: Any, keys: set[str]) -> list[tuple[str, str]]:
+def _keyed_values(value: Any, keys: set[str] | None) -> list[tuple[str, str]]:
+    """(member, string value) at any depth, for members named in `keys` (None: all)."""
     out: list[tuple[str, str]] = []
     if isinstance(value, dict):
         for k, v in value.items():
-            if k in keys and isinstance(v, str):
+            if (keys is None or k in keys) and isinstance(v, str):
                 out.append((k, v))
             out.extend(_keyed_values(v, keys))
     elif isinstance(value, list):
