@@ -205,3 +205,27 @@ def test_a_pool_nobody_closed_is_stopped_at_exit(moto_server: MotoTarget) -> Non
     while any(_alive(p) for p in pids) and time.monotonic() < deadline:
         time.sleep(0.1)
     assert not [pid for pid in pids if _alive(pid)]
+
+
+# -- cheap per-run and per-case costs ---------------------------------------------------------
+def test_the_run_does_not_rewrite_asserts() -> None:
+    """Verdicts never rest on a bare assert; rewriting cost ~3 s of every run."""
+    from pathlib import Path
+
+    from conformance.cli import _pytest_args
+
+    assert "--assert=plain" in _pytest_args(RunConfig(), Path("out"), verbose=False)
+
+
+def test_the_generated_session_reads_the_environment_once(monkeypatch: pytest.MonkeyPatch
+                                                           ) -> None:
+    from conformance.generated.runner import _session_for
+
+    monkeypatch.setenv("HTTPS_PROXY", "http://proxy.invalid:3128")
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1")
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", "/some/bundle.pem")
+    local = _session_for("http://127.0.0.1:5000")
+    assert local.trust_env is False and "https" not in local.proxies
+    remote = _session_for("https://cognito-idp.us-east-1.amazonaws.com")
+    assert remote.proxies["https"] == "http://proxy.invalid:3128"   # as requests would use
+    assert remote.verify == "/some/bundle.pem"
