@@ -652,7 +652,7 @@ def assemble(this: Tree, reference: Tree | None, common: list[str], runs: list[R
                  if r.leftovers}
     this_leftovers = {k: v for k, v in leftovers.items() if not k.startswith("reference")}
 
-    return {
+    doc: dict[str, Any] = {
         "schema": 1,
         "generated_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "machine": {"nproc": os.cpu_count(), "load_average_start": load[0],
@@ -705,8 +705,31 @@ def assemble(this: Tree, reference: Tree | None, common: list[str], runs: list[R
             k: v for k, v in leftovers.items() if k.startswith("reference")},
             "met": not this_leftovers},
         "probe_notes": sorted({n for p in probes for n in p.get("notes", [])}),
+        "workers": workers_entry(by_label),
         "runs": [r.to_json() for r in runs],
     }
+    doc["goals"] = {
+        "ci run <= 0.65x the reference, side by side": doc["run_time"]["ratio"]["met"],
+        "generated phase >= 0.6x the raw request rate": doc["generated"]["ratio"]["met"],
+        "hand-written checks <= 1.5x raw boto3 per call": doc["per_call"]["ratio"]["met"],
+        "same seed, same cases_sha256 for every operation": doc["determinism"]["met"],
+        "no process left at exit": doc["leftover_processes"]["met"],
+        "--workers faster than one process (or gone)": doc["workers"]["met"],
+        "nightly fails nothing the ci profile passes": None,   # not measured here: ~15 min
+    }
+    return doc
+
+
+def workers_entry(by_label: dict[str, list[RunResult]]) -> dict[str, Any]:
+    """`--workers 2` (pytest-xdist) vs the default, same selection (--with-workers)."""
+    xdist = [r.wall_s for r in by_label.get("this-common-workers2", [])]
+    if not xdist:
+        return {"measured": False, "met": None, "why": "pass --with-workers"}
+    default = [r.wall_s for r in by_label.get("this-common", [])]
+    slower = ratio(median(xdist), median(default))
+    return {"measured": True, "workers_2_s": [round(s, 2) for s in xdist],
+            "default_s": [round(s, 2) for s in default], "ratio": slower,
+            "met": slower is not None and slower < 1.0}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -719,6 +742,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", default="reports/bench.json")
     parser.add_argument("-k", dest="keyword", default=None,
                         help="only these checks (a smoke test of the bench itself)")
+    parser.add_argument("--with-workers", action="store_true",
+                        help="also time `run --workers 2` (pytest-xdist) on the common "
+                        "checks, each round")
     args = parser.parse_args(argv)
     if args.repeat < 1:
         parser.error("--repeat must be >= 1")
@@ -740,14 +766,17 @@ def main(argv: list[str] | None = None) -> int:
                 else ["this-common", "reference"]
             if reference is None:
                 order = ["this-common"]
-            for label in order + ["this-full"]:
+            extra = ["this-common-workers2"] if args.with_workers else []
+            for label in order + extra + ["this-full"]:
                 tree = reference if label == "reference" else this
                 out = scratch / f"{label}-{round_no}"
                 probe = out / "probe.json" if label == "this-full" else None
                 out.mkdir(parents=True)
                 run = run_cli(tree, label, out / "reports",  # type: ignore[arg-type]
                               None if label == "this-full" and not args.keyword else keyword,
-                              probe_out=probe)
+                              probe_out=probe,
+                              extra_args=("--workers", "2") if label.endswith("workers2")
+                              else ())
                 runs.append(run)
                 print(f"bench: round {round_no + 1}/{args.repeat} {label}: {run.wall_s:.1f} s "
                       f"(exit {run.exit_code}, {run.selected} selected, peak RSS "
@@ -774,6 +803,7 @@ def summary_line(doc: dict[str, Any]) -> str:
         show("generated/raw", doc["generated"]["ratio"]),
         show("per-call ratio", doc["per_call"]["ratio"]),
         f"same cases: {'yes' if doc['determinism']['met'] else 'NO'}",
+        f"--workers 2 vs default: {doc['workers'].get('ratio', 'not measured')}",
         f"leftovers: {'none' if doc['leftover_processes']['met'] else 'SOME'}"])
 
 
