@@ -158,15 +158,7 @@ class FaultProxy:
                 data = self.rfile.read(length)
                 if proxy.on_request is not None:
                     proxy.on_request(self.command, self.path, list(self.headers.items()), data)
-                resp = proxy.forward(self.path, dict(self.headers.items()), data)
-                self.send_response(resp.status)
-                for key, value in resp.headers.items():
-                    if key.lower() not in ("content-length", "transfer-encoding", "connection",
-                                           "date", "server"):
-                        self.send_header(key, value)
-                self.send_header("Content-Length", str(len(resp.body)))
-                self.end_headers()
-                self.wfile.write(resp.body)
+                self._answer(proxy.forward(self.path, dict(self.headers.items()), data))
 
             def refuse(self) -> None:
                 """Any other method: observed, then answered as http.server always did."""
