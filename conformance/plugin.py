@@ -429,7 +429,8 @@ def cc_session(pytestconfig: pytest.Config, cc_config: RunConfig,
     caps = state.capabilities if state is not None else None
     expectations_dir = Path(cc_config.expectations_dir) if cc_config.expectations_dir else None
     session = build_session(cc_target, cc_config,
-                            load_expectations(cc_target.name, expectations_dir), caps)
+                            load_expectations(cc_target.name, expectations_dir,
+                                              profile=cc_config.profile), caps)
     yield session
     from conformance.checks.clients import close_adapters
 

@@ -243,3 +243,19 @@ def test_baseline_update_prune_removes_only_entries_that_passed_in_every_run(
     assert sorted(tomllib.loads(text)) == ["absent", "fails", "flaky", "unsupported"]
     assert "# --- a section comment kept\n[\"fails\"]" in text and "\n\n\n" not in text
     assert "removed as passing in every run: ['passes']" in summary
+
+
+# -- profiles: a deviation only a profile's volume finds ----------------------------------------
+def test_an_entry_for_one_profile_applies_only_to_runs_of_that_profile(tmp_path: Path) -> None:
+    from conformance.results.expectations import ExpectationsError, load_expectations
+
+    (tmp_path / "t.toml").write_text(
+        '["a"]\nreason = "r"\nevidence = "https://e"\nsignature = ["k"]\nprofiles = ["nightly"]\n'
+        '\n["b"]\nreason = "r"\nevidence = "https://e"\nsignature = ["k"]\n')
+    assert sorted(load_expectations("t", tmp_path, profile="ci")) == ["b"]
+    assert sorted(load_expectations("t", tmp_path, profile="nightly")) == ["a", "b"]
+    assert sorted(load_expectations("t", tmp_path)) == ["a", "b"]  # validation sees all
+    (tmp_path / "t.toml").write_text(
+        '["a"]\nreason = "r"\nevidence = "https://e"\nsignature = ["k"]\nprofiles = ["weekly"]\n')
+    with pytest.raises(ExpectationsError, match="unknown profile"):
+        load_expectations("t", tmp_path)

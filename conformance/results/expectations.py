@@ -12,6 +12,10 @@ Applying an entry to a result:
 Generated pairs record their failure kinds; a pair fails only when a kind not recorded
 appears (fewer kinds, or other counts, are no change).
 
+An entry may carry `profiles = ["nightly"]`: a deviation only that profile's volume of
+generated cases finds. It applies to runs of those profiles only; in the others the check is
+judged with no entry, so it does not turn into an `unexpected-pass` there.
+
 The files are validated before any target starts (`validate`): TOML syntax, duplicate
 tables, unknown keys, wrong types and ids that name no check are one line and exit 2, so a
 typo never silently drops an entry.
@@ -25,7 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable
 
-from conformance.config import ConfigError
+from conformance.config import PROFILES, ConfigError
 from conformance.paths import expectations_dir
 from conformance.results.outcome import (
     EXPECTED_FAILURE, FAILED, PASSED, UNEXPECTED_PASS, CheckResult,
@@ -34,6 +38,7 @@ from conformance.signature import kinds_ok, render, same
 
 GENERATED_CATEGORY = "generated"
 KEYS = {"reason": str, "evidence": str, "signature": list}
+OPTIONAL_KEYS = {"profiles": list}
 
 
 class ExpectationsError(ConfigError):
@@ -46,6 +51,10 @@ class Expectation:
     reason: str
     evidence: str
     signature: tuple[str, ...] = ()
+    profiles: tuple[str, ...] = ()  # empty: every profile
+
+    def applies_to(self, profile: str | None) -> bool:
+        return profile is None or not self.profiles or profile in self.profiles
 
     def matches(self, result: CheckResult) -> bool:
         """Does the result fail the way this entry recorded?"""
@@ -60,11 +69,13 @@ def expectations_path(target: str, directory: Path | None = None) -> Path:
 
 
 def load_expectations(target: str, directory: Path | None = None,
-                      known_ids: Iterable[str] | None = None) -> dict[str, Expectation]:
+                      known_ids: Iterable[str] | None = None,
+                      profile: str | None = None) -> dict[str, Expectation]:
     """The target's entries, validated (ExpectationsError on the first problem).
 
     `known_ids` (every registered check id) turns on the unknown-id check; without it the
-    ids are not checked (self-tests that apply hand-made entries)."""
+    ids are not checked (self-tests that apply hand-made entries). With `profile`, only the
+    entries that apply to that profile (see `profiles`)."""
     path = expectations_path(target, directory)
     if not path.exists():
         return {}
@@ -73,7 +84,9 @@ def load_expectations(target: str, directory: Path | None = None,
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ExpectationsError(f"{path}: not valid TOML: {exc}") from None
     known = frozenset(known_ids) if known_ids is not None else None
-    return {check_id: _entry(path, check_id, value, known) for check_id, value in raw.items()}
+    entries = {check_id: _entry(path, check_id, value, known)
+               for check_id, value in raw.items()}
+    return {k: e for k, e in entries.items() if e.applies_to(profile)}
 
 
 def validate(target: str, directory: Path | None = None) -> dict[str, Expectation]:
@@ -101,13 +114,20 @@ def _entry(path: Path, check_id: str, value: Any,
         raise ExpectationsError(f"{where}: no check has this id"
                                 + (f" (did you mean {hint[0]!r}?)" if hint else ""))
     for key in value:
-        if key not in KEYS:
+        if key not in KEYS and key not in OPTIONAL_KEYS:
             raise ExpectationsError(f"{where}: unknown key {key!r} (allowed: "
-                                    f"{', '.join(sorted(KEYS))})")
+                                    f"{', '.join(sorted({**KEYS, **OPTIONAL_KEYS}))})")
     for key, kind in KEYS.items():
         _require(where, key, value.get(key), kind)
+    profiles = value.get("profiles", [])
+    if "profiles" in value:
+        _require(where, "profiles", profiles, list)
+        unknown = [p for p in profiles if p not in PROFILES]
+        if unknown:
+            raise ExpectationsError(f"{where}: unknown profile(s) {unknown} in 'profiles' "
+                                    f"(choose from {sorted(PROFILES)})")
     return Expectation(check_id, value["reason"], value["evidence"],
-                       tuple(value["signature"]))
+                       tuple(value["signature"]), tuple(profiles))
 
 
 def _require(where: str, key: str, value: Any, kind: type) -> None:
