@@ -12,11 +12,12 @@ masking once at this seam covers them all. Two layers:
 from __future__ import annotations
 
 import json
-import re
 import shlex
 import threading
 from dataclasses import dataclass, field
 from typing import Any
+
+from ahocorasick_rs import AhoCorasick, MatchKind
 
 MASK = "***"
 SECRET_KEYS = frozenset({
@@ -32,28 +33,44 @@ SECRET_KEYS = frozenset({
 _MIN_SECRET_LEN = 4  # shorter values would scrub ordinary text
 
 
+class _Chunk:
+    """An Aho-Corasick automaton over the written forms of some secrets: `search(text, pos)`
+    gives the leftmost-longest form at or after `pos`, as `(start, end)` or None."""
+
+    def __init__(self, values: list[str]) -> None:
+        self.values = values
+        forms = sorted({f for v in values for f in _written_forms(v)})
+        self._automaton = AhoCorasick(forms, matchkind=MatchKind.LeftmostLongest)
+
+    def matches(self, text: str, pos: int = 0) -> list[tuple[int, int]]:
+        """Every leftmost-longest, non-overlapping match from `pos` on, in order."""
+        found = self._automaton.find_matches_as_indexes(text[pos:] if pos else text)
+        return [(start + pos, end + pos) for _, start, end in found]
+
+
 class _SecretRegistry:
     """Process-wide set of secret values seen; thread-safe, only grows.
 
     Scrubbing finds, left to right, the longest written form of any secret starting at the
-    earliest position and masks it: exactly what one alternation of every form, longest
-    first, does. Two costs made that one pattern slow (issue 12, part 7): recompiling it
-    for every new secret (runs remember ~2,000 values; 0.5 s per compile late in a run),
-    and matching it (a flat alternation tries every form at every position). So:
-    - the forms are compiled in chunks sized like a binary counter: new secrets become a
-      small chunk, merged with the trailing chunks no larger than it, so each value is
-      recompiled O(log n) times, and there are O(log n) chunks;
-    - each chunk is a trie-shaped regex (common prefixes factored out, longer continuations
-      tried first), so a position fails after a character or two instead of every form.
-    `scrub` merges the chunks' matches: earliest start wins, then the longest form.
+    earliest position and masks it (leftmost-longest: what one alternation of every form,
+    longest first, does). What made that slow (issue 12, part 7) was rebuilding the matcher
+    as secrets arrive (runs remember ~2,000 values, a scrub follows most additions): one
+    re.compile of the alternation took 0.5 s late in a run, and even trie-shaped regexes
+    compiled in chunks cost ~15 ms each, 378 times a run (23 % of the hand-written checks'
+    time). So the forms live in Aho-Corasick automata (ahocorasick-rs, built in Rust at ~5 us
+    a form, matched in one pass), in chunks sized like a binary counter: new secrets become a
+    small chunk, merged with the trailing chunks no larger than it, so each value is rebuilt
+    O(log n) times and there are O(log n) chunks. `scrub` merges the chunks' matches:
+    earliest start wins, then the longest; a chunk whose next match overlaps the one taken
+    searches again from there.
     """
 
     def __init__(self) -> None:
         self._values: set[str] = set()
         self._lock = threading.Lock()
-        self._pending: list[str] = []                       # added, not compiled yet
-        self._chunks: list[tuple[list[str], re.Pattern[str]]] = []  # sizes strictly decrease
-        self._patterns: tuple[re.Pattern[str], ...] = ()
+        self._pending: list[str] = []           # added, not in a chunk yet
+        self._chunks: list[_Chunk] = []          # sizes strictly decrease
+        self._patterns: tuple[_Chunk, ...] = ()  # snapshot of _chunks for scrub()
 
     def add(self, value: object) -> None:
         if isinstance(value, str) and len(value) >= _MIN_SECRET_LEN:
@@ -62,35 +79,32 @@ class _SecretRegistry:
                     self._values.add(value)
                     self._pending.append(value)
 
-    def _compiled(self) -> tuple[re.Pattern[str], ...]:
+    def _compiled(self) -> tuple[_Chunk, ...]:
         with self._lock:
             if self._pending:
                 values, self._pending = self._pending, []
-                while self._chunks and len(self._chunks[-1][0]) <= len(values):
-                    values = self._chunks.pop()[0] + values
-                self._chunks.append((values, _compile_forms(values)))
-                self._patterns = tuple(pattern for _, pattern in self._chunks)
+                while self._chunks and len(self._chunks[-1].values) <= len(values):
+                    values = self._chunks.pop().values + values
+                self._chunks.append(_Chunk(values))
+                self._patterns = tuple(self._chunks)
             return self._patterns
 
     def scrub(self, text: str) -> str:
-        patterns = self._compiled()
-        if len(patterns) <= 1:
-            return patterns[0].sub(MASK, text) if patterns else text
-        nexts = [pattern.search(text) for pattern in patterns]
+        chunks = self._compiled()
+        if not chunks or not text:
+            return text
+        found = [chunk.matches(text) for chunk in chunks]
+        if len(found) == 1:
+            spans = found[0]
+        else:
+            spans = _merge(text, chunks, found)
+        if not spans:
+            return text
         out: list[str] = []
         pos = 0
-        while True:
-            best = None
-            for match in nexts:
-                if match is not None and (best is None or match.start() < best.start() or (
-                        match.start() == best.start() and match.end() > best.end())):
-                    best = match
-            if best is None:
-                break
-            out += (text[pos:best.start()], MASK)
-            pos = best.end()
-            nexts = [match if match is None or match.start() >= pos
-                     else pattern.search(text, pos) for pattern, match in zip(patterns, nexts)]
+        for start, end in spans:
+            out += (text[pos:start], MASK)
+            pos = end
         out.append(text[pos:])
         return "".join(out)
 
@@ -100,40 +114,28 @@ class _SecretRegistry:
             return frozenset(self._values)
 
 
-def _compile_forms(values: list[str]) -> re.Pattern[str]:
-    """One pattern matching the longest written form of `values` at a position."""
-    forms = {f for v in values for f in _written_forms(v)}
-    try:
-        return re.compile(_trie_regex(forms))
-    except (RecursionError, re.error, OverflowError):  # pathological nesting: flat form
-        return re.compile("|".join(map(re.escape, sorted(forms, key=len, reverse=True))))
-
-
-def _trie_regex(words: set[str]) -> str:
-    """A regex equivalent to the longest-first alternation of `words`, shaped as their trie:
-    chains of single children become literals; a word ending at a node is the last option
-    (`(?:longer)?`), so the regex engine's backtracking yields the longest word first."""
-    trie: dict[str, Any] = {}
-    for word in words:
-        node = trie
-        for ch in word:
-            node = node.setdefault(ch, {})
-        node[""] = {}
-
-    def build(node: dict[str, Any]) -> str:
-        alternatives = []
-        for ch in sorted(k for k in node if k):
-            literal, child = [ch], node[ch]
-            while len(child) == 1 and "" not in child:
-                (nxt, child), = child.items()
-                literal.append(nxt)
-            alternatives.append(re.escape("".join(literal)) + build(child))
-        if not alternatives:
-            return ""
-        body = alternatives[0] if len(alternatives) == 1 else "(?:" + "|".join(alternatives) + ")"
-        return "(?:" + body + ")?" if "" in node else body
-
-    return build(trie)
+def _merge(text: str, chunks: tuple[_Chunk, ...],
+           found: list[list[tuple[int, int]]]) -> list[tuple[int, int]]:
+    """The leftmost-longest spans over several chunks, given each chunk's own."""
+    cursors = [0] * len(found)
+    spans: list[tuple[int, int]] = []
+    pos = 0
+    while True:
+        best: tuple[int, int] | None = None
+        for i, matches in enumerate(found):
+            if cursors[i] < len(matches) and matches[cursors[i]][0] < pos:
+                found[i], cursors[i] = chunks[i].matches(text, pos), 0  # overlapped: search on
+            if cursors[i] < len(found[i]):
+                span = found[i][cursors[i]]
+                if best is None or span[0] < best[0] or (span[0] == best[0] and span[1] > best[1]):
+                    best = span
+        if best is None:
+            return spans
+        spans.append(best)
+        pos = best[1]
+        for i, matches in enumerate(found):
+            while cursors[i] < len(matches) and matches[cursors[i]] == best:
+                cursors[i] += 1
 
 
 def _written_forms(value: str) -> list[str]:
