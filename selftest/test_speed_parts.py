@@ -217,15 +217,15 @@ def test_the_run_does_not_rewrite_asserts() -> None:
     assert "--assert=plain" in _pytest_args(RunConfig(), Path("out"), verbose=False)
 
 
-def test_the_generated_session_reads_the_environment_once(monkeypatch: pytest.MonkeyPatch
+def test_the_callers_session_reads_the_environment_once(monkeypatch: pytest.MonkeyPatch
                                                            ) -> None:
-    from conformance.generated.runner import _session_for
+    from conformance.wire import session_for
 
     monkeypatch.setenv("HTTPS_PROXY", "http://proxy.invalid:3128")
     monkeypatch.setenv("NO_PROXY", "127.0.0.1")
     monkeypatch.setenv("REQUESTS_CA_BUNDLE", "/some/bundle.pem")
-    local = _session_for("http://127.0.0.1:5000")
+    local = session_for("http://127.0.0.1:5000")
     assert local.trust_env is False and "https" not in local.proxies
-    remote = _session_for("https://cognito-idp.us-east-1.amazonaws.com")
+    remote = session_for("https://cognito-idp.us-east-1.amazonaws.com")
     assert remote.proxies["https"] == "http://proxy.invalid:3128"   # as requests would use
     assert remote.verify == "/some/bundle.pem"

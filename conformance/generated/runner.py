@@ -59,7 +59,7 @@ from conformance.generated.pairs import GENERATED_CHECKS, OPERATIONS
 from conformance.generated.sigv4 import SigV4
 from conformance.spec.generate import MEDIA_TYPE, openapi_path
 from conformance.spec.model import load_model
-from conformance.wire import AwsCredentials, Caller
+from conformance.wire import AwsCredentials, Caller, session_for
 
 schemathesis.serializer.alias(MEDIA_TYPE, "application/json")
 PHASES = ("examples", "coverage", "fuzzing")
@@ -165,21 +165,6 @@ def _failure_text(failure: Any) -> str:
     return scrub(f"{title}: {message}".strip())[:600]
 
 
-def _session_for(endpoint: str) -> requests.Session:
-    """A requests session that reads its proxy and CA-bundle settings from the environment
-    once, as requests would, instead of on every one of a run's thousands of cases (a few
-    percent of a worker's CPU per case: environment scans and a stat of the CA bundle)."""
-    session = requests.Session()
-    settings = session.merge_environment_settings(endpoint, {}, None, None, None)
-    session.trust_env = False
-    session.proxies.update(settings.get("proxies") or {})
-    if endpoint.startswith("https:") and settings.get("verify") is not None:
-        session.verify = settings["verify"]
-    if settings.get("cert"):
-        session.cert = settings["cert"]
-    return session
-
-
 # -- same seed, same cases ------------------------------------------------------------------
 _SEED_ONLY_LOCK = threading.Lock()
 _SEED_ONLY: list[Any] = []   # the original collector while patched (one per nested entry)
@@ -253,7 +238,7 @@ class GeneratedRun:
         self.model = load_model()
         self.schema = self._load_schema(caller.endpoint, seed, max_examples, operations, phases)
         self.signer = SigV4(caller.credentials, caller.region)
-        self.session = _session_for(caller.endpoint)
+        self.session = session_for(caller.endpoint)
         self.results: dict[str, OperationRun] = {}
         self._current: OperationRun | None = None
         self._lock = threading.Lock()

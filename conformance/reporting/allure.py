@@ -101,17 +101,17 @@ def severity(check_id: str, category: str) -> str:
     return SEVERITY[CONFIDENCES[best]]
 
 
-def _facts_of(check_id: str) -> tuple[str, ...]:
-    from conformance.checks import all_checks
-    from conformance.generated.pairs import all_pairs, pair_id
+_FACTS: dict[str, tuple[str, ...]] = {}   # check id -> facts, filled on first use
 
-    for item in all_checks():
-        if item.id == check_id:
-            return item.facts
-    for op, chk in all_pairs():
-        if pair_id(op, chk) == check_id:
-            return (chk.fact,)
-    return ()
+
+def _facts_of(check_id: str) -> tuple[str, ...]:
+    if check_id not in _FACTS:
+        from conformance.checks import all_checks
+        from conformance.generated.pairs import all_pairs, pair_id
+
+        _FACTS.update({pair_id(op, chk): (chk.fact,) for op, chk in all_pairs()})
+        _FACTS.update({item.id: item.facts for item in all_checks()})
+    return _FACTS.get(check_id, ())
 
 
 def step_name(exchange: dict[str, Any]) -> str:
