@@ -254,6 +254,58 @@ def test_classify_lenient_bodies() -> None:
                             ) == lenient.NULL_OPTIONAL
 
 
+def _classify_four_ways(operation: str, body: Any) -> str:
+    """classify() as first written: strict, unknown, null, both, in that order."""
+    strict, unknown, null, both = lenient._validators(operation)
+    for validator, kind in ((strict, lenient.VALID), (unknown, lenient.UNKNOWN_MEMBER),
+                            (null, lenient.NULL_OPTIONAL), (both, lenient.BOTH)):
+        if validator.is_valid(body):
+            return kind
+    return lenient.VIOLATES
+
+
+@pytest.mark.parametrize("operation", ["ListUsers", "AdminInitiateAuth", "SignUp"])
+def test_classify_shortcuts_give_the_four_way_answer(operation: str) -> None:
+    """The cheaper order (most lenient first, null relaxations only when a null is there)
+    classifies every mutation of a valid body as the four validations in order do."""
+    import random
+
+    valid = {"ListUsers": {"UserPoolId": "us-east-1_abc", "Limit": 5,
+                           "AttributesToGet": ["email"]},
+             "AdminInitiateAuth": {"UserPoolId": "us-east-1_abc", "ClientId": "c",
+                                   "AuthFlow": "ADMIN_USER_PASSWORD_AUTH",
+                                   "AuthParameters": {"USERNAME": "u"},
+                                   "ContextData": {"IpAddress": "1.2.3.4", "ServerName": "s",
+                                                   "ServerPath": "/", "HttpHeaders": []}},
+             "SignUp": {"ClientId": "c", "Username": "u", "Password": "p4ssW0rd!",
+                        "UserAttributes": [{"Name": "email", "Value": "a@b.c"}]}}[operation]
+    rng = random.Random(5)
+    kinds = set()
+    for _ in range(300):
+        body = copy.deepcopy(valid)
+        for _ in range(rng.randint(0, 3)):
+            node = body
+            while isinstance(node, dict) and node and rng.random() < 0.4:
+                child = node[rng.choice(sorted(node))]
+                if not isinstance(child, dict):
+                    break
+                node = child
+            if isinstance(node, dict) and node:
+                key = rng.choice(sorted(node))
+                node[rng.choice([key, "Bogus"])] = rng.choice([None, 7, "x", [], {}])
+        kinds.add(lenient.classify(operation, body))
+        assert lenient.classify(operation, body) == _classify_four_ways(operation, body), body
+    assert {lenient.VALID, lenient.VIOLATES} <= kinds
+
+
+def test_no_body_over_the_size_cap_is_generated() -> None:
+    from conformance.generated.runner import MAX_BODY_CHARS, within_size
+
+    assert within_size({"a": "x" * 100, "b": [{"c": "y" * 100}]}, limit=203)  # keys count
+    assert not within_size({"a": "x" * 100, "b": [{"c": "y" * 100}]}, limit=202)
+    assert MAX_BODY_CHARS >= 8 * 131072   # several members at the model's longest + 1 fit
+
+
 @pytest.fixture
 def spy(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
     """Every case the runner records, with what Schemathesis reported a verdict for."""

@@ -78,15 +78,34 @@ def classify(operation: str, body: Any) -> str:
     if validators is None:
         return VALID if body == {} else UNKNOWN_MEMBER
     strict, unknown, null, both = validators
+    # strict accepts a subset of what unknown and null accept, and both accepts their union's
+    # superset: asking the most lenient first settles the common case (a body that violates
+    # the model) in one validation instead of four, and without a null anywhere the null
+    # relaxations change nothing (jsonschema is most of a negative case's CPU otherwise).
+    if not _has_null(body):
+        if not unknown.is_valid(body):
+            return VIOLATES
+        return VALID if strict.is_valid(body) else UNKNOWN_MEMBER
+    if not both.is_valid(body):
+        return VIOLATES
     if strict.is_valid(body):
         return VALID
     if unknown.is_valid(body):
         return UNKNOWN_MEMBER
     if null.is_valid(body):
         return NULL_OPTIONAL
-    if both.is_valid(body):
-        return BOTH
-    return VIOLATES
+    return BOTH
+
+
+def _has_null(value: Any) -> bool:
+    """Is there a JSON null anywhere in `value`?"""
+    if value is None:
+        return True
+    if isinstance(value, dict):
+        return any(_has_null(v) for v in value.values())
+    if isinstance(value, list):
+        return any(_has_null(v) for v in value)
+    return False
 
 
 @functools.lru_cache(maxsize=512)
