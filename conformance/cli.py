@@ -141,7 +141,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     names = _target_names(config)
     _validate_expectations(config, names)
     _validate_keyword(config.keyword, config.client_names)
-    if config.deadline_s is not None:  # the whole run's, shared with pytest-xdist workers
+    if config.deadline_s is not None:  # one epoch time for the whole run (every target)
         import time
 
         config = config.replace(deadline_at=time.time() + config.deadline_s)
@@ -220,13 +220,12 @@ def _item_names(clients: tuple[str, ...] | None = None) -> list[list[str]]:
 
     common = ["conformance", "suite", "parametrize"]
     wanted = from_sources({}).client_names if clients is None else clients
-    items = [[f"test_check[{c.id}]", "test_check", "test_checks.py", *common,
-              *(["xdist_group"] if c.id.startswith("state.machine.") else [])]
+    items = [[f"test_check[{c.id}]", "test_check", "test_checks.py", *common]
              for c in all_checks() if selected(c.id, wanted)]
     items += [[f"test_generated[{pair_id(op, chk)}]", "test_generated",
-               "test_generated.py", "xdist_group", *common] for op, chk in all_pairs()]
+               "test_generated.py", *common] for op, chk in all_pairs()]
     items += [[f"test_generated_observation[{observation_id(op, kind)}]",
-               "test_generated_observation", "test_generated.py", "xdist_group", *common]
+               "test_generated_observation", "test_generated.py", *common]
               for op, kind in all_observations()]
     return items
 
@@ -342,7 +341,7 @@ def _run_pytest(config: RunConfig, target: Target, caps: frozenset[str], verbose
                                 report_dir=str(staged.parent))
     os.environ["CC_RUN_CONFIG"] = run_config.to_env()
     args = [*_pytest_args(config, staged, verbose), f"--cc-report-dir={staged.parent}"]
-    code = pytest.main(args, plugins=[RunState(target, caps)] if not config.workers else [])
+    code = pytest.main(args, plugins=[RunState(target, caps)])
     return _finish(config, target.name, staged, int(code))
 
 
@@ -363,11 +362,6 @@ def _pytest_args(config: RunConfig, out: Path, verbose: bool) -> list[str]:
             "--cc-progress", "-qq" if not verbose else "-v"]
     if config.keyword:
         args += ["-k", config.keyword]
-    if config.workers:
-        args += ["-n", str(config.workers), "--dist", "loadgroup",  # generated: one op/worker
-                 # a crashed worker is not replaced: with loadgroup a replaced one hangs the
-                 # run (pytest-xdist #1323/#1327); its items become `error`s in results.json
-                 "--max-worker-restart", "0"]
     return args
 
 

@@ -2,8 +2,8 @@
 
 Everything else receives a frozen RunConfig. The same option table feeds argparse (the
 `cognito-conformance` CLI) and pytest (`pytest --cc-target ...`), so both front doors take
-the same options with the same defaults. The CLI hands its RunConfig to the pytest run (and
-to pytest-xdist workers) through one environment variable, CC_RUN_CONFIG, as JSON; secrets
+the same options with the same defaults. The CLI hands its RunConfig to the pytest run it
+starts in its own process through one environment variable, CC_RUN_CONFIG, as JSON; secrets
 are never put there: credentials are read from the AWS_* variables at the point of use.
 """
 
@@ -48,7 +48,6 @@ class RunConfig:
     region: str = "us-east-1"
     report_dir: str = "reports"
     keyword: str | None = None
-    workers: int = 0
     seed: int = 0
     max_examples: int | None = None
     profile: str = "ci"
@@ -104,8 +103,6 @@ OPTIONS: tuple[tuple[tuple[str, ...], dict[str, Any], str], ...] = (
     (("--region",), {"help": "AWS region to sign for (default: AWS_REGION or us-east-1)"},
      "region"),
     (("--report-dir",), {"help": "where reports/<target>/ is written"}, "report_dir"),
-    (("--workers",), {"type": int, "help": "pytest-xdist workers (0 = in process)"},
-     "workers"),
     (("--seed",), {"type": int, "help": "seed for generated cases and the state machine"},
      "seed"),
     (("--max-examples",), {"type": int, "help": "generated examples per operation"},
@@ -133,10 +130,9 @@ CLI_ONLY = ("keyword", "allow_aws", "deadline_s")
 # Shown in --help instead of argparse's default (the dest, CC_...); an option missing here
 # gets its flag name in capitals.
 METAVARS = {"target": "NAME", "endpoint": "URL", "region": "REGION", "report_dir": "DIR",
-            "workers": "N", "seed": "N", "max_examples": "N", "timeout_s": "SECONDS",
+            "seed": "N", "max_examples": "N", "timeout_s": "SECONDS",
             "code_command": "COMMAND", "clients": "LIST"}
-_TYPES: dict[str, Callable[[str], Any]] = {"seed": int, "max_examples": int, "workers": int,
-                                           "timeout_s": float}
+_TYPES: dict[str, Callable[[str], Any]] = {"seed": int, "max_examples": int, "timeout_s": float}
 
 
 def add_options(add: Callable[..., Any], prefix: str = "--") -> None:
@@ -177,8 +173,8 @@ def _validated(config: RunConfig) -> RunConfig:
         raise ConfigError(f"unknown profile {config.profile!r}; choose from {sorted(PROFILES)}")
     if config.endpoint is not None:
         check_endpoint(config.endpoint)
-    if config.workers < 0 or (config.max_examples is not None and config.max_examples < 1):
-        raise ConfigError("--workers must be >= 0 and --max-examples >= 1")
+    if config.max_examples is not None and config.max_examples < 1:
+        raise ConfigError("--max-examples must be >= 1")
     check_seconds("--timeout", config.timeout_s)
     if config.deadline_s is not None:
         check_seconds("--deadline", config.deadline_s)

@@ -1,22 +1,22 @@
 """The pytest plugin (entry point `pytest11: conformance.plugin`).
 
 It gives any pytest run the suite's fixtures (`cc_config`, `cc_target`, `cc_session`) and
-records each check's CheckResult (carried in the test report's user_properties, so it
-survives pytest-xdist) into reports/<target>/results.json at the end of the session.
+records each check's CheckResult (carried in the test report's user_properties) into
+reports/<target>/results.json at the end of the session.
 
 Two ways in:
-- `cognito-conformance run`: the CLI starts the target itself and registers a `RunState`
-  plugin holding it; workers attach to its endpoint through CC_RUN_CONFIG.
+- `cognito-conformance run`: the CLI starts the target itself and runs pytest in its own
+  process with a `RunState` plugin holding it; the session reads the run's RunConfig from
+  CC_RUN_CONFIG.
 - plain `pytest --pyargs conformance.suite --cc-target moto`: the `cc_target` fixture starts
   (and stops) the target itself.
 
 No verdict may hide a regression, so the Recorder does not trust that every item reported:
 - the expectations file is validated in pytest_configure (pytest.UsageError, one line);
-- the ids selected (after -k; from the workers' collections under pytest-xdist) are compared
-  with the results recorded: an id without one becomes an `error` ("no result recorded:
-  ... did not run"), and a failed report without a result (an item that crashed outside
-  the check runner, in any phase, or a crashed xdist worker) becomes an `error` with
-  pytest's short longrepr. Their ids are listed in results.json's `unrecorded`;
+- the ids selected (after -k) are compared with the results recorded: an id without one
+  becomes an `error` ("no result recorded: ... did not run"), and a failed report without a
+  result (an item that crashed outside the check runner, in any phase) becomes an `error`
+  with pytest's short longrepr. Their ids are listed in results.json's `unrecorded`;
 - an interrupted session (Ctrl-C, SIGTERM) writes what ran with `"interrupted": true` and
   fills in nothing: it is never a complete, green report.
 """
@@ -59,7 +59,7 @@ class RunState:
 
 @dataclass(eq=False)
 class Recorder:
-    """Collects results on the controller and writes results.json at session end."""
+    """Collects results and writes results.json at session end."""
 
     config: RunConfig
     started_at: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
@@ -73,13 +73,8 @@ class Recorder:
 
     @pytest.hookimpl
     def pytest_collection_finish(self, session: pytest.Session) -> None:
-        """In process: session.items is the selection after -k deselection."""
+        """session.items is the selection after -k deselection."""
         self.selected.update(dict.fromkeys(check_id_of(i.nodeid) for i in session.items))
-
-    @pytest.hookimpl(optionalhook=True)
-    def pytest_xdist_node_collection_finished(self, node: Any, ids: list[str]) -> None:
-        """Under pytest-xdist the controller collects nothing: each worker sends its ids."""
-        self.selected.update(dict.fromkeys(check_id_of(i) for i in ids))
 
     @pytest.hookimpl
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
@@ -194,22 +189,13 @@ class Progress:
     done: dict[str, str] = field(default_factory=dict)       # id -> outcome
     outcomes: dict[str, CheckResult] = field(default_factory=dict)
     live: bool = False
-    _known: dict[str, str] | None = None
-
-    def _select(self, ids: list[str]) -> None:
-        if self._known is None:
-            self._known = categories_by_id()
-        for nodeid in ids:
-            check_id = check_id_of(nodeid)
-            self.category.setdefault(check_id, self._known.get(check_id, "other"))
 
     @pytest.hookimpl
     def pytest_collection_finish(self, session: pytest.Session) -> None:
-        self._select([i.nodeid for i in session.items])
-
-    @pytest.hookimpl(optionalhook=True)
-    def pytest_xdist_node_collection_finished(self, node: Any, ids: list[str]) -> None:
-        self._select(ids)
+        known = categories_by_id()
+        for item in session.items:
+            check_id = check_id_of(item.nodeid)
+            self.category.setdefault(check_id, known.get(check_id, "other"))
 
     @pytest.hookimpl(wrapper=True)
     def pytest_report_teststatus(self, report: pytest.TestReport,
@@ -318,7 +304,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "conformance: a conformance check item")
-    if not hasattr(config, "workerinput") and _is_conformance_run(config):
+    if _is_conformance_run(config):
         run = _config(config)
         _validate_expectations(run)
         config.pluginmanager.register(Recorder(run), "cc_recorder")
@@ -440,7 +426,7 @@ def cc_session(pytestconfig: pytest.Config, cc_config: RunConfig,
 
 def target_info(target: Target) -> dict[str, Any]:
     """results.json's `target`: with `capabilities` (declared, confirmed, refuted with the
-    probe's reason), from the target's own report, so it holds in pytest-xdist workers."""
+    probe's reason), from the target's own report."""
     from conformance.targets.base import lacks_json
     from conformance.targets.probe import report_of
 

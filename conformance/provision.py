@@ -78,7 +78,7 @@ CLIENTS: dict[str, dict[str, Any]] = {
 }
 
 
-PREFIX_KEY = "run_prefix"  # RunConfig.extra key: one prefix shared by a run's processes
+PREFIX_KEY = "run_prefix"  # RunConfig.extra key: the target's prefix, for the checks' pools
 
 
 def new_prefix() -> str:

@@ -1,14 +1,13 @@
 """A test-only pytest plugin: breaks chosen conformance items OUTSIDE the check runner.
 
 Why: selftest/test_run_integrity.py must show that an item which crashes before or after
-`CheckSession.run` (a fixture, a hook, a dead pytest-xdist worker), or never runs at all,
-still ends as an `error` in results.json and a red exit code. The production code has no
-hook for that; this plugin is loaded into a real CLI run only by the self-test, through
-PYTEST_ADDOPTS="-p selftest.breakitems" (which also reaches xdist workers), and reads:
+`CheckSession.run` (a fixture, a hook), or never runs at all, still ends as an `error` in
+results.json and a red exit code. The production code has no hook for that; this plugin is
+loaded into a real CLI run only by the self-test, through
+PYTEST_ADDOPTS="-p selftest.breakitems", and reads:
 
 CC_SELFTEST_BREAK     comma-separated `<how>:<check id>`; how = setup | call (raise there),
-                      exit (the process dies: a crashed xdist worker), skip (the item is
-                      never run nor reported)
+                      skip (the item is never run nor reported)
 CC_SELFTEST_INTERNAL  a check id: pytest_runtest_logfinish raises after it (pytest's
                       INTERNAL_ERROR, exit code 3, with every result already recorded)
 CC_SELFTEST_AFTERMATH set: once a signal arrived, pytest_sessionfinish raises TypeError (an
@@ -50,16 +49,13 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_runtest_call(item: pytest.Item) -> None:
-    how = _how(item)
-    if how == "call":
+    if _how(item) == "call":
         raise RuntimeError("selftest: broken in call, outside the check runner")
-    if how == "exit":
-        os._exit(17)
 
 
 def pytest_runtest_logfinish(nodeid: str) -> None:
     wanted = os.environ.get(INTERNAL_VAR)
-    if wanted and nodeid.endswith(f"[{wanted}]") and not os.environ.get("PYTEST_XDIST_WORKER"):
+    if wanted and nodeid.endswith(f"[{wanted}]"):
         raise RuntimeError("selftest: internal error after the item")
 
 

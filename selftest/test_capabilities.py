@@ -6,7 +6,7 @@ declared AdminGetUser started answering 500 then lost its admin checks to `unsup
 which leaves the score's base, so it looked *better*. Here, through the fault proxy and a
 real moto behind it: the refuted capability fails the hand-written checks and the generated
 pairs that need it (message, evidence, signature), results.json lists it with its reason
-(`target.capabilities`), the refutation survives the trip to a pytest-xdist worker, what a
+(`target.capabilities`), the probed target keeps the refutation with its evidence, what a
 target never claimed stays `unsupported`, and a claimed code oracle that names no code fails.
 """
 
@@ -96,9 +96,7 @@ def own_moto(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     proc.stop()
 
 
-@pytest.mark.parametrize("workers", [0, 2])
-def test_refuted_admin_fails_its_checks_and_is_listed(own_moto: str, workers: int,
-                                                      tmp_path: Path) -> None:
+def test_refuted_admin_fails_its_checks_and_is_listed(own_moto: str, tmp_path: Path) -> None:
     proxy = fp.FaultProxy(own_moto, faults=[ADMIN_500])
     endpoint = proxy.start()
     (tmp_path / "expectations").mkdir()
@@ -109,7 +107,7 @@ def test_refuted_admin_fails_its_checks_and_is_listed(own_moto: str, workers: in
         done = subprocess.run(
             [sys.executable, "-m", "conformance.cli", "run", "--target", "moto",
              "--endpoint", endpoint, "-k", keyword, "--profile", "dev", "--seed", "1",
-             "--workers", str(workers), "--report-dir", str(tmp_path / "reports")],
+             "--report-dir", str(tmp_path / "reports")],
             env=env, cwd=tmp_path, capture_output=True, text=True, timeout=300, check=False)
     finally:
         proxy.stop()
@@ -145,17 +143,17 @@ def test_a_healthy_target_lists_every_capability_confirmed(own_moto: str,
                     "unconfirmed": {}, "probed": True}
 
 
-# -- the refutation travels to pytest-xdist workers -----------------------------------------
-def test_a_worker_keeps_the_refutation_and_its_evidence(admin_broken: str) -> None:
-    controller = MotoTarget(RunConfig(endpoint=admin_broken))
-    assert "admin" not in controller.probe_capabilities(caller_for(admin_broken))
-    config = RunConfig(endpoint=admin_broken, extra=controller.attach_info())
-    worker = MotoTarget(config)
-    refuted = report_of(worker).refuted
+# -- the probed target keeps the refutation and its evidence ------------------------------
+def test_the_probed_target_keeps_the_refutation_and_its_evidence(admin_broken: str) -> None:
+    config = RunConfig(endpoint=admin_broken)
+    target = MotoTarget(config)
+    confirmed = target.probe_capabilities(caller_for(admin_broken))
+    assert "admin" not in confirmed
+    refuted = report_of(target).refuted
     assert list(refuted) == ["admin"] and refuted["admin"].reason == ADMIN_REASON
     assert refuted["admin"].observed["status"] == 500
-    assert target_info(worker)["capabilities"]["refuted"] == {"admin": ADMIN_REASON}
-    session = build_session(worker, config, expectations={})
+    assert target_info(target)["capabilities"]["refuted"] == {"admin": ADMIN_REASON}
+    session = build_session(target, config, expectations={}, capabilities=confirmed)
     result = run_one(session, ADMIN_CHECK)
     assert (result.outcome, result.signature) == (FAILED, ADMIN_SIGNATURE), result.message
     assert generated_one(session, ADMIN_PAIR).outcome == FAILED

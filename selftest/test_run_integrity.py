@@ -183,24 +183,6 @@ def test_an_observation_without_a_result_alone_turns_the_run_red(expectations: P
     assert f"ERROR            {OBSERVATION}: no result recorded" in done.stdout
 
 
-def test_a_crashed_xdist_worker_leaves_an_error_not_a_gap(expectations: Path,
-                                                          reports: Path) -> None:
-    keyword = "wire.request-id or wire.content-type"
-    done = run_cli(cli("run", "--workers", "2", "-k", keyword, "--report-dir", str(reports),
-                       *FAST),
-                   cli_env(expectations, PYTEST_ADDOPTS="-p selftest.breakitems",
-                           CC_SELFTEST_BREAK=f"exit:{ONE_CHECK},call:wire.request-id.error"),
-                   timeout=120)
-    assert done.returncode == 1, (done.returncode, done.stderr[-2000:])
-    doc = read(reports / "moto" / "results.json")
-    got, said = outcomes(doc), messages(doc)
-    assert set(got) == {ONE_CHECK, "wire.request-id.error", "wire.content-type.error",
-                        "wire.content-type.success"}, got
-    assert got[ONE_CHECK] == "error" and "crashed" in said[ONE_CHECK], said[ONE_CHECK]
-    assert "in call: RuntimeError: selftest" in said["wire.request-id.error"]
-    assert doc["run"]["selected"] == 4
-
-
 def test_a_pytest_internal_error_is_never_green(expectations: Path, reports: Path) -> None:
     """The one selected item records its (never failing) observation, then pytest hits an
     internal error: results.json alone would say 0; pytest's exit code 3 says otherwise."""

@@ -210,7 +210,7 @@ def _register_probe(mp: pytest.MonkeyPatch) -> None:
     mp.setitem(_REGISTRY, PROBE_ID, PROBE)
     mp.setitem(sys.modules, SUITE_MODULE, sys.modules.get(SUITE_MODULE))  # type: ignore[arg-type]
     sys.modules.pop(SUITE_MODULE)
-    mp.setenv("CC_RUN_CONFIG", "")  # cmd_run sets it for its workers
+    mp.setenv("CC_RUN_CONFIG", "")  # cmd_run sets it for the pytest session it starts
     for name, value in CREDENTIALS.items():
         mp.setenv(name, value)
     PROBE_HELD.clear()

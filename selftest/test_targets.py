@@ -393,24 +393,19 @@ def test_unreachable_aws_is_exit_3_without_a_false_leak_report(tmp_path: Path) -
     assert not (tmp_path / "aws" / "leaks.json").exists()
 
 
-# -- pytest-xdist workers see the controller's probe result, not the declared set ---------
-def test_workers_adopt_the_probed_capabilities() -> None:
-    controller = CognitoLocalTarget(RunConfig(target="cognito-local"))
-    controller.start()
+# -- attached with --endpoint: no data dir to read codes from, no server of its own to stop --
+def test_an_attached_cognito_local_claims_no_code_oracle_and_stops_nothing() -> None:
+    server = CognitoLocalTarget(RunConfig(target="cognito-local"))
+    server.start()
     try:
-        caps = confirm_capabilities(controller, RunConfig(target="cognito-local"))
-        attached = RunConfig(target="cognito-local", endpoint=controller.endpoint,
-                             extra=controller.attach_info())
-        worker = CognitoLocalTarget(attached)
-        worker.start()
-        assert worker.capabilities == caps == ALL_CAPS
-        refuted = attached.replace(extra={**attached.extra,
-                                          "confirmed_capabilities": "create-pool"})
-        assert CognitoLocalTarget(refuted).capabilities == {"create-pool"}
-        worker.stop()
-        assert controller._process is not None and controller._process.alive()
+        config = RunConfig(target="cognito-local", endpoint=server.endpoint)
+        attached = CognitoLocalTarget(config)
+        attached.start()
+        assert confirm_capabilities(attached, config) == {"admin", "create-pool"}
+        attached.stop()
+        assert server._process is not None and server._process.alive()
     finally:
-        controller.stop()
+        server.stop()
 
 
 def test_baseline_keep_expected_refreshes_a_whole_file(tmp_path: Path) -> None:

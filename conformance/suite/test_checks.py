@@ -17,11 +17,7 @@ from conformance.plugin import report_result
 from conformance.results.runner import CheckSession
 
 CHECKS = all_checks()
-# The state machine's per-fact checks read one shared machine run per process: under
-# pytest-xdist (`--dist loadgroup`) they belong on one worker, or each worker runs it again.
-MACHINE_PREFIX = "state.machine."
-PARAMS = [pytest.param(c, id=c.id, marks=[pytest.mark.xdist_group("state-machine")]
-                       if c.id.startswith(MACHINE_PREFIX) else []) for c in CHECKS]
+PARAMS = [pytest.param(c, id=c.id) for c in CHECKS]
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:

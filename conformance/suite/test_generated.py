@@ -27,12 +27,8 @@ from conformance.results.expectations import apply
 from conformance.results.outcome import CheckResult
 from conformance.results.runner import CheckSession
 
-# All pairs of one operation share one Schemathesis run: under pytest-xdist they belong on
-# one worker (effective with `--dist loadgroup`; harmless otherwise).
-PAIRS = [pytest.param(op, chk, id=pair_id(op, chk), marks=pytest.mark.xdist_group(op))
-         for op, chk in all_pairs()]
-OBSERVATIONS = [pytest.param(op, kind, id=observation_id(op, kind),
-                             marks=pytest.mark.xdist_group(op))
+PAIRS = [pytest.param(op, chk, id=pair_id(op, chk)) for op, chk in all_pairs()]
+OBSERVATIONS = [pytest.param(op, kind, id=observation_id(op, kind))
                 for op, kind in all_observations()]
 ITEMS = ("test_generated", "test_generated_observation")
 REQUIRES = frozenset({"create-pool", "admin"})  # setup creates a pool and confirms users
@@ -61,15 +57,14 @@ class _Lazy:
             identities = create_identities(self.session.caller, self.session.provisioner)
             self.run = GeneratedRun(self.session.caller, identities, self.config.seed,
                                     self.config.examples, operations=self.operations,
-                                    processes=processes(self.config))
+                                    processes=processes())
         except Exception as exc:  # noqa: BLE001 - setup failure: every pair is an error
             self.error = f"generated setup failed: {type(exc).__name__}: {exc}"
 
 
-def processes(config: RunConfig) -> int:
-    """Worker processes for generation: all cores when in process, none under pytest-xdist
-    (each xdist worker already is a process)."""
-    return 0 if config.workers else min(MAX_PROCESSES, os.cpu_count() or 1)
+def processes() -> int:
+    """Worker processes for generation: one per core, at most MAX_PROCESSES."""
+    return min(MAX_PROCESSES, os.cpu_count() or 1)
 
 
 def selected_operations(items: list[pytest.Item]) -> tuple[str, ...]:

@@ -4,7 +4,7 @@
 credentials in the AWS_* variables, else it is a usage error (exit 2) before anything is
 called. The region is the configured one (AWS_REGION / --region). Every pool the suite makes
 is named under the run prefix (conformance/provision.py); at stop the target sweeps the
-pools with this run's own prefix (shared with the check processes through RunConfig.extra),
+pools with this run's own prefix (handed to the checks' session through RunConfig.extra),
 so a concurrent run in the same account keeps its pools, and whatever cannot be deleted goes to
 reports/aws/leaks.json plus one stderr line (`cognito-conformance cleanup` sweeps later).
 
@@ -28,7 +28,6 @@ from conformance.targets.probe import ProbedCapabilities
 
 OPT_IN_FLAG = "--i-understand-this-creates-resources"
 CLOCK_SLACK_S = 120.0  # the sweep window starts a little before start() (clock skew)
-WORKER_KEY = "aws_swept_by"  # set in workers' config: only the controller sweeps
 
 
 class AwsTarget(ProbedCapabilities):
@@ -47,22 +46,21 @@ class AwsTarget(ProbedCapabilities):
         self._endpoint = (config.endpoint or
                           f"https://cognito-idp.{config.region}.amazonaws.com").rstrip("/")
         self._started_at: float | None = None
-        self._sweeps = config.extra.get(WORKER_KEY) != "controller"
-        self.prefix = config.extra.get(PREFIX_KEY) or new_prefix()  # this run's pools only
+        self.prefix = new_prefix()  # this run's pools only
         self._reached = False  # set by the probe; unreached -> only real pools count as leaks
         self.leaks_file = None
-        self.adopt_attached_capabilities(config)
 
     @property
     def endpoint(self) -> str:
         return self._endpoint
 
     def start(self) -> None:
-        if self._sweeps:
-            self._started_at = time.time() - CLOCK_SLACK_S
+        self._started_at = time.time() - CLOCK_SLACK_S
 
     def attach_info(self) -> dict[str, str]:
-        return {WORKER_KEY: "controller", PREFIX_KEY: self.prefix, **self.capabilities_info()}
+        """The session's provisioner names its pools under this prefix (results/runner.py),
+        so the sweep at stop covers them."""
+        return {PREFIX_KEY: self.prefix}
 
     def stop(self) -> None:
         """Delete this run's pools (prefix + created since start); report what is left."""

@@ -107,7 +107,7 @@ class ProcessServer(StartedServer):
     """Mixin for targets run as a child process (`_process`, a ManagedProcess).
 
     stop() ends the process and then lets the target remove its scratch files (`_wipe`).
-    A worker attached to another process's server owns no process, so it wipes nothing.
+    A target attached to a running server (`--endpoint`) owns no process, so it wipes nothing.
     """
 
     _process: object | None

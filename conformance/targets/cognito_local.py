@@ -11,8 +11,8 @@ Code oracle: cognito-local stores the code it "sent" in its database file,
 so checks that need a wrong code rejected (or the right one accepted) measure cognito-local
 honestly; we do not set CODE=fixed. cognito-local deletes the code when the user is
 confirmed, so the oracle remembers the last code it read (confirming twice needs it).
-pytest-xdist workers read the same file: the data dir
-travels to them in `attach_info()`.
+Attached to a running cognito-local (`--endpoint`), the suite has no data dir to read: no
+code oracle.
 
 Reset = stop, wipe the data dir, start again on the same port (the endpoint stays valid).
 """
@@ -37,7 +37,6 @@ NODE_PREFIX = REPO_DIR / ".cache" / "node"
 ENTRY = Path("node_modules") / PACKAGE / "lib" / "bin" / "start.js"
 CONFIG = {"UserPoolDefaults": {"UsernameAttributes": []}}
 INSTALL_HINT = "run `make node-deps` (npm install --prefix .cache/node cognito-local@5.3.0)"
-DATA_DIR_KEY = "cognito_local_data_dir"
 READ_RETRIES = 5
 
 
@@ -66,12 +65,11 @@ class CognitoLocalTarget(ProcessServer, ProbedCapabilities):
     def __init__(self, config: RunConfig) -> None:
         self.config = config
         self._endpoint = config.endpoint
-        self._data_dir: Path | None = _attached_data_dir(config)
+        self._data_dir: Path | None = None
         self._process: ManagedProcess | None = None
         self._codes: dict[tuple[str, str], str] = {}
-        if self._endpoint and self._data_dir is None:  # attached without its files
+        if self._endpoint:  # attached (--endpoint): no data dir to read, no code oracle
             self.capabilities = frozenset({"admin", "create-pool"})
-        self.adopt_attached_capabilities(config)
 
     def start(self) -> None:
         if self._endpoint:
@@ -121,10 +119,6 @@ class CognitoLocalTarget(ProcessServer, ProbedCapabilities):
         except (OSError, ValueError, KeyError):
             return f"{PINNED_VERSION}?"
 
-    def attach_info(self) -> dict[str, str]:
-        data = {DATA_DIR_KEY: str(self._data_dir)} if self._data_dir else {}
-        return {**data, **self.capabilities_info()}
-
     def confirmation_code(self, pool_id: str, username: str) -> str | None:
         if self._data_dir is None:
             return None
@@ -158,11 +152,6 @@ def _write_config(data_dir: Path) -> None:
     cfg = data_dir / ".cognito" / "config.json"
     cfg.parent.mkdir(parents=True, exist_ok=True)
     cfg.write_text(json.dumps(CONFIG))
-
-
-def _attached_data_dir(config: RunConfig) -> Path | None:
-    value = config.extra.get(DATA_DIR_KEY)
-    return Path(value) if value and config.endpoint else None
 
 
 def _read_users(path: Path) -> dict[str, Any]:

@@ -50,7 +50,6 @@ class MinistackTarget(ProcessServer, ProbedCapabilities):
         self._endpoint = config.endpoint
         self._process: ManagedProcess | None = None
         self._log_dir: Path | None = None
-        self.adopt_attached_capabilities(config)
 
     def start(self) -> None:
         if self._endpoint:
@@ -102,9 +101,6 @@ class MinistackTarget(ProcessServer, ProbedCapabilities):
         """ministack sends every password-reset code as the fixed 654321 (its SES outbox
         shows it); it checks the code under AUTH=true."""
         return FORGOT_CODE
-
-    def attach_info(self) -> dict[str, str]:
-        return self.capabilities_info()
 
 
 def _command() -> list[str]:

@@ -21,7 +21,6 @@ from conformance.targets.base import Lack, StartedServer, TargetStartError
 from conformance.targets.probe import ProbedCapabilities
 
 FIXED_CODE = "123456"
-STARTED_KEY = "moto_started_by_suite"
 
 
 class MotoTarget(StartedServer, ProbedCapabilities):
@@ -38,7 +37,6 @@ class MotoTarget(StartedServer, ProbedCapabilities):
         self.config = config
         self._server = None
         self._endpoint = config.endpoint
-        self.adopt_attached_capabilities(config)
 
     def start(self) -> None:
         if self._endpoint:
@@ -66,15 +64,8 @@ class MotoTarget(StartedServer, ProbedCapabilities):
     def version(self) -> str:
         import moto
 
-        # An attached server may be another moto: "?" unless this suite started it.
-        ours = not self.config.endpoint or self.config.extra.get(STARTED_KEY) == "1"
-        return moto.__version__ if ours else f"{moto.__version__}?"
-
-    def attach_info(self) -> dict[str, str]:
-        """Carried to pytest-xdist workers: they attach to the server this process started,
-        with the capabilities its probe confirmed."""
-        started = {STARTED_KEY: "1"} if self._server is not None else {}
-        return {**started, **self.capabilities_info()}
+        # A server attached with --endpoint may be another moto version: "?".
+        return f"{moto.__version__}?" if self.config.endpoint else moto.__version__
 
     def confirmation_code(self, pool_id: str, username: str) -> str | None:
         return FIXED_CODE

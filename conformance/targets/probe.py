@@ -22,7 +22,6 @@ tries (the `url` target: any server, so admin/create-pool are hoped for, not pro
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
@@ -109,13 +108,6 @@ class Refutation:
     reason: str
     observed: Mapping[str, Any] = field(default_factory=dict)
 
-    def to_json(self) -> dict[str, Any]:
-        return {"reason": self.reason, "observed": dict(self.observed)}
-
-    @classmethod
-    def from_json(cls, data: Mapping[str, Any]) -> "Refutation":
-        return cls(str(data.get("reason", "")), dict(data.get("observed") or {}))
-
 
 @dataclass(frozen=True)
 class CapabilityReport:
@@ -149,28 +141,6 @@ class CapabilityReport:
                 "refuted": {c: r.reason for c, r in self.refuted.items()},
                 "unconfirmed": {c: r.reason for c, r in self.unconfirmed.items()},
                 "probed": self.probed}
-
-    def attach_json(self) -> str:
-        """What workers need besides the confirmed set (CAPS_KEY): declared and reasons."""
-        return json.dumps({"declared": sorted(self.declared),
-                           "refuted": {c: r.to_json() for c, r in self.refuted.items()},
-                           "unconfirmed": {c: r.to_json() for c, r in self.unconfirmed.items()}})
-
-    @classmethod
-    def attached(cls, declared: frozenset[str], confirmed: frozenset[str],
-                 value: str | None) -> "CapabilityReport":
-        """A worker's copy: the controller's report (`attach_json`) with the confirmed set.
-
-        A declared capability missing from `confirmed` without a recorded reason is still
-        refuted (reason: not confirmed), so it can never turn into a quiet `unsupported`."""
-        data = json.loads(value) if value else {}
-        declared = frozenset(data.get("declared", declared))
-        refuted = {c: Refutation.from_json(r) for c, r in data.get("refuted", {}).items()}
-        for cap in sorted(declared - confirmed - set(refuted)):
-            refuted[cap] = Refutation("not confirmed by the start-up probe")
-        unconfirmed = {c: Refutation.from_json(r)
-                       for c, r in data.get("unconfirmed", {}).items()}
-        return cls(declared, confirmed, dict(sorted(refuted.items())), unconfirmed)
 
 
 def unprobed(target: Target) -> CapabilityReport:
@@ -254,18 +224,9 @@ def _refuted_by(exchange: Exchange, what: str) -> Refutation:
                       {"operation": exchange.operation, **exchange.summary()})
 
 
-CAPS_KEY = "confirmed_capabilities"
-REPORT_KEY = "capability_report"
-
-
 class ProbedCapabilities:
-    """Mixin for targets: the probe's report is kept, and also holds in pytest-xdist workers.
-
-    Workers rebuild the target from RunConfig (endpoint + `extra`), so the controller's
-    probe result travels in `attach_info()` (`capabilities_info()`: the confirmed set and
-    the report) and a worker adopts it instead of the declared set: a capability the probe
-    refuted stays refuted everywhere, with its reason.
-    """
+    """Mixin for targets: the probe's report is kept on the target, so the run's results
+    (results.json `target.capabilities`, the checks a refutation fails) read it there."""
 
     capabilities: frozenset[str]
     tentative_capabilities: frozenset[str] = frozenset()
@@ -277,18 +238,3 @@ class ProbedCapabilities:
 
     def capability_report(self) -> CapabilityReport:
         return self._report or unprobed(self)  # type: ignore[arg-type]
-
-    def capabilities_info(self) -> dict[str, str]:
-        if self._report is None or not self._report.probed:
-            return {}
-        return {CAPS_KEY: ",".join(sorted(self._report.confirmed)),
-                REPORT_KEY: self._report.attach_json()}
-
-    def adopt_attached_capabilities(self, config: RunConfig) -> None:
-        value = config.extra.get(CAPS_KEY)
-        if config.endpoint and value is not None:
-            confirmed = frozenset(c for c in value.split(",") if c)
-            self._report = CapabilityReport.attached(
-                declared_capabilities(self), confirmed,  # type: ignore[arg-type]
-                config.extra.get(REPORT_KEY))
-            self.capabilities = confirmed

@@ -34,7 +34,6 @@ class UrlTarget(ProbedCapabilities):
         if config.code_command:
             caps.add("code-oracle")
         self.capabilities = frozenset(caps)
-        self.adopt_attached_capabilities(config)
 
     @property
     def endpoint(self) -> str:
@@ -64,9 +63,6 @@ class UrlTarget(ProbedCapabilities):
             return None
         lines = done.stdout.strip().splitlines()
         return lines[-1].strip() if done.returncode == 0 and lines else None
-
-    def attach_info(self) -> dict[str, str]:
-        return self.capabilities_info()
 
 
 TARGET = UrlTarget
