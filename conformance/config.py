@@ -60,6 +60,7 @@ class RunConfig:
     deadline_s: float | None = None  # --deadline: seconds for the whole run (None: none)
     deadline_at: float | None = None  # its epoch time, set by the CLI when the run starts
     clients: str = "boto3"  # --clients: whose client checks run (boto3,cli,js | all | none)
+    case_cache: str | None = None  # --case-cache: DIR, or "off"; None = the user's cache dir
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -79,6 +80,15 @@ class RunConfig:
         from conformance.clients.base import parse_clients
 
         return parse_clients(self.clients)
+
+    @property
+    def case_cache_dir(self) -> Path | None:
+        """Where generated cases are kept between runs (casestore.py), None when off."""
+        from conformance.generated.casestore import default_dir
+
+        if self.case_cache == "off":
+            return None
+        return Path(self.case_cache) if self.case_cache else default_dir()
 
     def credentials(self) -> tuple[str, str, str | None]:
         """(access key, secret key, session token): AWS_* variables, else emulator dummies."""
@@ -119,19 +129,24 @@ OPTIONS: tuple[tuple[tuple[str, ...], dict[str, Any], str], ...] = (
     (("--clients",), {"help": "client checks to run: boto3,cli,js (any of them), all or "
                       "none (default boto3); a client not installed is unsupported"},
      "clients"),
+    (("--case-cache",), {"help": "where generated cases are kept, so a run with the same "
+                         "seed and profile replays them instead of generating them again "
+                         "(default: $XDG_CACHE_HOME/cognito-conformance/cases); off = "
+                         "always generate"}, "case_cache"),
 )
 ENV_VARS = {"CC_TARGET": "target", "CC_ENDPOINT": "endpoint", "AWS_REGION": "region",
             "AWS_DEFAULT_REGION": "region", "CC_REPORT_DIR": "report_dir",
             "CC_PROFILE": "profile", "CC_SEED": "seed", "CC_MAX_EXAMPLES": "max_examples",
             "CC_CODE_COMMAND": "code_command", "CC_EXPECTATIONS_DIR": "expectations_dir",
-            "CC_ALLURE_HISTORY": "allure_history", "CC_CLIENTS": "clients"}
+            "CC_ALLURE_HISTORY": "allure_history", "CC_CLIENTS": "clients",
+            "CC_CASE_CACHE": "case_cache"}
 # `run`-only flags (cli.py adds them as dest=cc_<field>): -k and the AWS opt-in.
 CLI_ONLY = ("keyword", "allow_aws", "deadline_s")
 # Shown in --help instead of argparse's default (the dest, CC_...); an option missing here
 # gets its flag name in capitals.
 METAVARS = {"target": "NAME", "endpoint": "URL", "region": "REGION", "report_dir": "DIR",
             "seed": "N", "max_examples": "N", "timeout_s": "SECONDS",
-            "code_command": "COMMAND", "clients": "LIST"}
+            "code_command": "COMMAND", "clients": "LIST", "case_cache": "DIR|off"}
 _TYPES: dict[str, Callable[[str], Any]] = {"seed": int, "max_examples": int, "timeout_s": float}
 
 
@@ -183,6 +198,9 @@ def _validated(config: RunConfig) -> RunConfig:
         config.client_names
     except ValueError as exc:
         raise ConfigError(f"--clients: {exc}") from None
+    cache = config.case_cache_dir
+    if cache is not None and cache.exists() and not cache.is_dir():
+        raise ConfigError(f"--case-cache {str(cache)!r} is not a folder (or say off)")
     return config
 
 

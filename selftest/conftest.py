@@ -7,6 +7,7 @@ faults installed and returns its CheckResult (no expectations applied), so a tes
 
 from __future__ import annotations
 
+import os
 from typing import Callable, Iterator
 
 import pytest
@@ -19,6 +20,10 @@ from conformance.targets.moto import MotoTarget
 from selftest.faultproxy import Fault, FaultProxy
 
 RunCheck = Callable[..., CheckResult]
+
+# Runs the self-tests start generate their cases (a shared store would make what a test sees
+# depend on the tests before it); selftest/test_casestore.py tests the store with its own.
+os.environ.setdefault("CC_CASE_CACHE", "off")
 
 
 @pytest.fixture(scope="session")

@@ -50,6 +50,7 @@ BAD = {
     "report-dir-is-a-file": (["--report-dir", "{file}"], "is not a folder"),
     "report-dir-under-a-file": (["--report-dir", "{file}/reports"], "is not a folder"),
     "report-dir-not-creatable": (["--report-dir", "/proc/self/reports"], "not writable"),
+    "case-cache-is-a-file": (["--case-cache", "{file}"], "is not a folder (or say off)"),
     "k-syntax-error": (["-k", "wire.("], "not a valid pytest -k expression"),
     "k-unclosed": (["-k", "wire and (signup"], "not a valid pytest -k expression"),
     "k-matches-nothing": (["-k", "no-such-check"], "matches no check"),

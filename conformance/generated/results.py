@@ -84,7 +84,7 @@ def _observed(run: OperationRun, tally: Tally) -> dict[str, Any]:
             "operation_cases": {"total": run.sent, "positive": run.positive,
                                 "negative": run.negative, "probes": run.probes},
             "statuses": {str(k): v for k, v in sorted(run.statuses.items())},
-            "cases_sha256": run.digest}
+            "cases_sha256": run.digest, "cases_from": run.cases_from}
 
 
 # -- observations ----------------------------------------------------------------------------

@@ -39,6 +39,7 @@ from contextlib import contextmanager
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from multiprocessing import get_context
+from pathlib import Path
 from typing import Any, Iterator
 
 import requests
@@ -50,6 +51,8 @@ from schemathesis.generation.feedback import FeedbackSources
 from schemathesis.pytest._test_builder import build_operation_test
 
 from conformance.exchange import Exchange, harvest, scrub
+from conformance.generated import casestore
+from conformance.generated.casestore import CaseStore, rebuild, run_key, snapshot
 from conformance.generated.checks import (
     error_type, failure_kinds, is_negative, is_probe, negative_class,
 )
@@ -133,6 +136,7 @@ class OperationRun:
     duration_s: float = 0.0
     error: str | None = None
     digest: str = ""   # sha256 over the generated cases (before injection), in order
+    cases_from: str = "generated"   # or "cache": replayed from the case store (casestore.py)
 
     def fingerprint(self, case: Any) -> None:
         """Fold one generated case into `digest`: same seed, same cases, same digest.
@@ -262,10 +266,11 @@ class GeneratedRun:
 
     def __init__(self, caller: Caller, identities: Identities, seed: int,
                  max_examples: int, operations: tuple[str, ...] = OPERATIONS,
-                 processes: int = 0, phases: tuple[str, ...] = PHASES) -> None:
+                 processes: int = 0, phases: tuple[str, ...] = PHASES,
+                 case_cache: Path | None = None) -> None:
         self.spec = ChildSpec(caller.endpoint, caller.region, caller.credentials,
                               caller.timeout_s, identities, seed, max_examples, operations,
-                              phases)
+                              phases, case_cache)
         self.pool = _start_pool(self.spec, processes) if processes > 0 else None
         self.caller = caller
         self.identities = identities
@@ -274,6 +279,8 @@ class GeneratedRun:
         self.signer = SigV4(caller.credentials, caller.region)
         self.session = session_for(caller.endpoint)
         self.results: dict[str, OperationRun] = {}
+        self.store = _case_store(case_cache, seed, max_examples, phases)
+        self._recording: list[tuple[Any, ...]] | None = None
         self._current: OperationRun | None = None
         self._lock = threading.Lock()
         _RUNS[id(self.schema)] = self
@@ -312,20 +319,37 @@ class GeneratedRun:
     def _run(self, name: str) -> OperationRun:
         run = self._current = OperationRun(name)
         start = time.perf_counter()
+        operation = self.schema[f"/{name}"]["POST"]
+        stored = self.store.load(name) if self.store is not None else None
         try:
-            test = build_operation_test(config=self.schema.config,
-                                        operation=self.schema[f"/{name}"]["POST"],
-                                        test_func=self._one_case, given_kwargs={},
-                                        feedback=FeedbackSources())
-            with _seed_only():
-                test()
+            if stored is not None:
+                run.cases_from = "cache"
+                for record in stored:
+                    self._one_case(rebuild(operation, record))
+            else:
+                self._generate(name, operation)
         except Exception as exc:  # noqa: BLE001 - a generator error becomes an error result
             run.error = scrub(f"{type(exc).__name__}: {exc}")[:600]
+        finally:
+            self._recording = None
         run.duration_s = time.perf_counter() - start
         self._current = None
         return run
 
+    def _generate(self, name: str, operation: Any) -> None:
+        """Run Schemathesis over one operation; its cases go to the store once all ran."""
+        self._recording = [] if self.store is not None else None
+        test = build_operation_test(config=self.schema.config, operation=operation,
+                                    test_func=self._one_case, given_kwargs={},
+                                    feedback=FeedbackSources())
+        with _seed_only():
+            test()
+        if self.store is not None and self._recording is not None:
+            self.store.save(name, self._recording)
+
     def _one_case(self, case: Any) -> None:
+        if self._recording is not None:
+            self._recording.append(snapshot(case))
         operation = case.operation.definition.raw["operationId"]
         signed = not self.model.is_unsigned(operation)
         response = case.call(session=self.session, auth=self.signer if signed else None,
@@ -384,6 +408,7 @@ class ChildSpec:
     max_examples: int
     operations: tuple[str, ...]
     phases: tuple[str, ...] = PHASES
+    case_cache: Path | None = None
 
 
 @dataclass
@@ -449,12 +474,27 @@ _CHILD_RUNS: dict[tuple[Any, ...], "GeneratedRun"] = {}
 
 def _child_run(spec: ChildSpec, operation: str) -> OperationRun:
     """In a worker process: run one operation (the schema is loaded once per worker)."""
-    key = (spec.endpoint, spec.seed, spec.max_examples, spec.operations, spec.phases)
+    key = (spec.endpoint, spec.seed, spec.max_examples, spec.operations, spec.phases,
+           spec.case_cache)
     if key not in _CHILD_RUNS:
         caller = Caller(spec.endpoint, spec.region, spec.credentials, timeout_s=spec.timeout_s)
         _CHILD_RUNS[key] = GeneratedRun(caller, spec.identities, spec.seed, spec.max_examples,
-                                        spec.operations, phases=spec.phases)
+                                        spec.operations, phases=spec.phases,
+                                        case_cache=spec.case_cache)
     return _CHILD_RUNS[key].operation(operation)
+
+
+def _case_store(directory: Path | None, seed: int, max_examples: int,
+                phases: tuple[str, ...]) -> CaseStore | None:
+    """The store for this run's key (None: no cache). The key covers the generated document,
+    the seed, the example count, the phases, the libraries' versions and this module's and
+    casestore's source (the size cap, the seed-only patch: anything that shapes cases)."""
+    if directory is None:
+        return None
+    code = hashlib.sha256(Path(__file__).read_bytes()
+                          + Path(casestore.__file__).read_bytes()).hexdigest()
+    return CaseStore(Path(directory), run_key(openapi_path().read_text(), seed, max_examples,
+                                              phases, code))
 
 
 def _exchange(operation: str, response: Any, region: str) -> Exchange:

@@ -57,7 +57,8 @@ class _Lazy:
             identities = create_identities(self.session.caller, self.session.provisioner)
             self.run = GeneratedRun(self.session.caller, identities, self.config.seed,
                                     self.config.examples, operations=self.operations,
-                                    processes=processes())
+                                    processes=processes(),
+                                    case_cache=self.config.case_cache_dir)
         except Exception as exc:  # noqa: BLE001 - setup failure: every pair is an error
             self.error = f"generated setup failed: {type(exc).__name__}: {exc}"
 
