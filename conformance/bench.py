@@ -14,13 +14,23 @@ What is measured (issue 12 parts 7 and 8):
    same venv. Both run exactly the checks both trees have (`-k "[id] or ..."`, the
    brackets make each term match one item), so a suite that grew is not counted as slower;
    the order alternates (ref, this / this, ref / ...). This tree's full run is timed too.
+   Generated cases come from a case store (conformance/generated/casestore.py) when an
+   earlier run with the same key stored them, so both are measured: a cold run (an empty
+   store, every case generated: `this-common-cold`) and a warm one (`this-common`, the
+   store filled by a priming run before the rounds). The reference commit has no store.
 2. Generated cases/s vs raw calls/s. In this tree's full run (`-p conformance.bench`, the
    in-run probe below), against the run's own moto: the generated phase's cases sent divided
    by its wall time (first generated item, or the generated run's start if earlier, to the
-   last generated item), and two raw boto3 client processes (the pool's shape: 2 processes)
-   sending a comparable mix (every generated operation, required members with plain values,
-   the run's identities injected as the generator does) as fast as they can, measured just
-   before the first item and again after the last one.
+   last generated item), against the raw rate of THE SAME REQUESTS: every request the
+   generated cases sent is recorded where moto receives it, and once the last item has run
+   (its pools and users still there) two raw client processes (the pool's shape) send them
+   again, re-signed as boto3 would, as fast as they can. Why not a plain mix: a fuzzed case
+   costs moto 2-3x what a well-formed call does (130 KB boundary strings, 500 pages with
+   tracebacks), so against a plain mix the ratio measured moto, not the suite. The plain
+   mix (every generated operation, required members with plain values, the run's identities
+   injected as the generator does, two boto3 processes) is still measured before the first
+   item and after the last and reported beside it. The priming run (cold) has the probe too:
+   its ratio is the cold one.
 3. Per-call overhead of hand-written checks vs raw boto3. In the same run: the hand-written
    items' time (setup + call + teardown, so pytest, reporting and Allure count: what a run
    costs) divided by the HTTP requests moto served during them; against the same requests
@@ -151,6 +161,7 @@ class RunResult:
     leftovers: list[str] = field(default_factory=list)
     probe: dict[str, Any] = field(default_factory=dict)
     unexpected: list[str] = field(default_factory=list)   # failed / error ids (first 20)
+    cases_from: list[str] = field(default_factory=list)   # generated and/or cache
 
     def to_json(self) -> dict[str, Any]:
         return {"label": self.label, "wall_s": round(self.wall_s, 2),
@@ -158,7 +169,8 @@ class RunResult:
                 "selected": self.selected, "duration_s": self.duration_s,
                 "summary": {k: self.summary.get(k) for k in
                             ("passed", "failed", "expected_failures", "errors", "total")},
-                "unexpected": self.unexpected, "leftovers": self.leftovers}
+                "unexpected": self.unexpected, "leftovers": self.leftovers,
+                "cases_from": self.cases_from}
 
 
 def become_subreaper() -> bool:
@@ -215,10 +227,14 @@ def collect_leftovers(settle_s: float = 1.5) -> list[str]:
 
 
 def run_cli(tree: Tree, label: str, report_dir: Path, keyword: str | None,
-            probe_out: Path | None = None, timeout_s: float = 1800) -> RunResult:
-    """One `cognito-conformance run` in a fresh process, timed; its results.json read."""
+            probe_out: Path | None = None, timeout_s: float = 1800,
+            case_cache: Path | None = None) -> RunResult:
+    """One `cognito-conformance run` in a fresh process, timed; its results.json read.
+    `case_cache`: this tree's case store (the reference commit has none)."""
     args = ["run", "--target", "moto", "--profile", PROFILE, "--seed", "0",
             "--report-dir", str(report_dir)]
+    if case_cache is not None:
+        args += ["--case-cache", str(case_cache)]
     if keyword:
         args += ["-k", keyword]
     extra = {}
@@ -245,11 +261,15 @@ def run_cli(tree: Tree, label: str, report_dir: Path, keyword: str | None,
         result.unexpected = [f"{c['id']}: {c['outcome']}" for c in
                              doc.get("checks", []) + doc.get("observations", [])
                              if c.get("outcome") in ("failed", "error", "unexpected-pass")][:20]
+        generated = [c["observed"] for c in doc.get("checks", [])
+                     if c.get("category") == "generated" and isinstance(c.get("observed"), dict)
+                     and c["observed"].get("cases_sha256")]
         result.cases_sha256 = {c["operation"]: c["observed"]["cases_sha256"]
                                for c in doc.get("checks", [])
                                if c.get("category") == "generated"
                                and isinstance(c.get("observed"), dict)
                                and c["observed"].get("cases_sha256")}
+        result.cases_from = sorted({o.get("cases_from", "generated") for o in generated})
     elif proc.returncode not in (0, 1):
         tail = stderr.decode(errors="replace").strip().splitlines()[-3:]
         result.summary = {"error": " | ".join(tail)}
@@ -399,6 +419,7 @@ class InRunProbe:
         self.server_requests: dict[str, int] = {HANDWRITTEN: 0, MACHINE: 0, GENERATED: 0}
         self.caller_calls: dict[str, int] = {HANDWRITTEN: 0, MACHINE: 0, GENERATED: 0}
         self.recorded: list[tuple[str, bytes]] = []
+        self.generated_requests: list[tuple[dict[str, str], bytes]] = []  # as moto got them
         self.generation_start: float | None = None
         self.generated_sent: dict[str, int] = {}
         self.overhead_s = 0.0
@@ -460,9 +481,26 @@ class InRunProbe:
             if kind is not None:
                 with probe._lock:
                     probe.server_requests[kind] += 1
+            if GENERATED_HEADER in environ:
+                probe._record_generated(environ)
             return app(environ, start_response)
 
         server.app = counting_app
+
+    def _record_generated(self, environ: Any) -> None:
+        """Keep a generated request as it arrived (its body read and put back)."""
+        import io
+
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+        body = environ["wsgi.input"].read(length) if length else b""
+        environ["wsgi.input"] = io.BytesIO(body)
+        headers = {"Content-Type": environ.get("CONTENT_TYPE", "")}
+        if environ.get("HTTP_X_AMZ_TARGET"):
+            headers["X-Amz-Target"] = environ["HTTP_X_AMZ_TARGET"]
+        if environ.get("HTTP_AUTHORIZATION"):
+            headers["Authorization"] = "sign"      # re-signed by the raw client
+        with self._lock:
+            self.generated_requests.append((headers, body))
 
     # -- pytest hooks -----------------------------------------------------------------------
     @hookimpl(hookwrapper=True)
@@ -480,6 +518,14 @@ class InRunProbe:
             self._replay()
             self._cleanup()
         self._write()
+
+    @hookimpl(hookwrapper=True)
+    def pytest_runtest_teardown(self, item: Any, nextitem: Any) -> Iterator[None]:
+        """After the last item, before the session's fixtures go (the generated cases' pool
+        and users still exist): the generated requests again, raw."""
+        if nextitem is None and self.generated_requests and self.target is not None:
+            self._replay_generated()
+        yield
 
     @hookimpl(hookwrapper=True)
     def pytest_runtest_protocol(self, item: Any, nextitem: Any) -> Iterator[None]:
@@ -521,6 +567,17 @@ class InRunProbe:
             self.raw.append({"when": when, **result})
         except Exception as exc:  # noqa: BLE001 - a failed reference is reported, not fatal
             self.notes.append(f"raw rate {when}: {type(exc).__name__}: {exc}")
+        self.overhead_s += time.perf_counter() - start
+
+    def _replay_generated(self) -> None:
+        start = time.perf_counter()
+        try:
+            self._identities()   # credentials and region
+            self.generated_replay = replay_generated(
+                self.generated_requests, self.target.endpoint, self.region, self.credentials)
+        except Exception as exc:  # noqa: BLE001 - a failed reference is reported, not fatal
+            self.generated_replay = {}
+            self.notes.append(f"generated replay: {type(exc).__name__}: {exc}")
         self.overhead_s += time.perf_counter() - start
 
     def _replay(self) -> None:
@@ -565,11 +622,83 @@ class InRunProbe:
                           "cases": sent, "operations": len(self.generated_sent),
                           "server_requests": self.server_requests[GENERATED]},
             "raw": self.raw, "replay": getattr(self, "replay", {}),
+            "generated_replay": getattr(self, "generated_replay", {}),
+            "generated_recorded": len(self.generated_requests),
             "overhead_s": round(self.overhead_s, 3), "notes": self.notes,
         }
         window = doc["generated"]["window_s"]
         doc["generated"]["cases_per_s"] = round(sent / window, 1) if window else None
         self.out.write_text(json.dumps(doc, indent=2))
+
+
+GENERATED_HEADER = "HTTP_X_SCHEMATHESIS_TESTCASEID"   # every generated case carries it
+
+
+def _generated_client(endpoint: str, region: str, key: str, secret: str, path: str,
+                      index: int, clients: int, ready: Any, go: Any, out: Any) -> None:
+    """In a spawned process: its share of the recorded generated requests, sent as a raw
+    client would (a requests session, SigV4 by botocore where the case was signed)."""
+    import pickle
+
+    import requests as http
+    from botocore.auth import SigV4Auth
+    from botocore.awsrequest import AWSRequest
+    from botocore.credentials import Credentials
+
+    share = pickle.loads(Path(path).read_bytes())[index::clients]
+    session = http.Session()
+    session.trust_env = False
+    creds = Credentials(key, secret)
+
+    def send(headers: dict[str, str], body: bytes) -> None:
+        if headers.get("Authorization"):
+            headers = {k: v for k, v in headers.items() if k != "Authorization"}
+            request = AWSRequest(method="POST", url=endpoint, data=body, headers=headers)
+            SigV4Auth(creds, "cognito-idp", region).add_auth(request)
+            headers = dict(request.headers.items())
+        session.post(endpoint, data=body, headers=headers, timeout=60)
+
+    ready.put(len(share))
+    go.wait(60)
+    start = time.perf_counter()
+    for headers, body in share:
+        send(headers, body)
+    out.put(time.perf_counter() - start)
+
+
+def replay_generated(recorded: list[tuple[dict[str, str], bytes]], endpoint: str,
+                     region: str, credentials: tuple[str, str],
+                     clients: int = RAW_CLIENTS) -> dict[str, Any]:
+    """The run's generated requests once more, by `clients` raw processes at once: the
+    rate the target serves exactly these requests at."""
+    import pickle
+    from multiprocessing import get_context
+
+    with tempfile.NamedTemporaryFile(prefix="cc-bench-gen-", delete=False) as handle:
+        handle.write(pickle.dumps(recorded))
+    try:
+        ctx = get_context("spawn")
+        ready, go, out = ctx.Queue(), ctx.Event(), ctx.Queue()
+        procs = [ctx.Process(target=_generated_client, daemon=True,
+                             args=(endpoint.rstrip("/") + "/", region, *credentials,
+                                   handle.name, i, clients, ready, go, out))
+                 for i in range(clients)]
+        for proc in procs:
+            proc.start()
+        shares = [ready.get(timeout=120) for _ in procs]
+        start = time.perf_counter()
+        go.set()
+        elapsed = [out.get(timeout=1200) for _ in procs]
+        wall = time.perf_counter() - start
+        for proc in procs:
+            proc.join(10)
+    finally:
+        os.unlink(handle.name)
+    sent = sum(shares)
+    return {"clients": clients, "requests": sent, "wall_s": round(wall, 3),
+            "calls_per_s": round(sent / wall, 1) if wall else None,
+            "bytes": sum(len(body) for _, body in recorded),
+            "per_client_s": [round(e, 3) for e in elapsed]}
 
 
 def replay(recorded: list[tuple[str, bytes]], endpoint: str, region: str,
@@ -629,24 +758,31 @@ def assemble(this: Tree, reference: Tree | None, common: list[str], runs: list[R
     for run in runs:
         by_label.setdefault(run.label, []).append(run)
     ref_runs, this_runs = by_label.get("reference", []), by_label.get("this-common", [])
+    cold_runs = by_label.get("this-common-cold", [])
     full = by_label.get("this-full", [])
+    prime = by_label.get("this-prime", [])
     ref_s = [r.wall_s for r in ref_runs]
     this_s = [r.wall_s for r in this_runs]
+    cold_s = [r.wall_s for r in cold_runs]
     full_s = [r.wall_s - r.probe.get("overhead_s", 0.0) for r in full]
     run_ratio = ratio(median(this_s), median(ref_s)) if reference else None
+    cold_ratio = ratio(median(cold_s), median(ref_s)) if reference and cold_s else None
 
     probes = [r.probe for r in full if r.probe]
+    cold_probes = [r.probe for r in prime if r.probe]
     gen_rates = [p["generated"].get("cases_per_s") for p in probes]
     raw_rates = [raw["calls_per_s"] for p in probes for raw in p.get("raw", [])]
-    per_run_gen_ratio = [ratio(p["generated"].get("cases_per_s"),
-                               median([raw["calls_per_s"] for raw in p.get("raw", [])]))
-                         for p in probes]
+    replay_rates = [p.get("generated_replay", {}).get("calls_per_s") for p in probes]
+    per_run_gen_ratio = [generated_ratio(p) for p in probes]
+    per_run_plain_ratio = [ratio(p["generated"].get("cases_per_s"),
+                                 median([raw["calls_per_s"] for raw in p.get("raw", [])]))
+                           for p in probes]
     hand_ms = [p["handwritten"].get("ms_per_call") for p in probes]
     boto3_ms = [t for p in probes for t in p.get("replay", {}).get("boto3_ms_per_call", [])]
     caller_ms = [t for p in probes for t in p.get("replay", {}).get("caller_ms_per_call", [])]
 
     shas: dict[str, set[str]] = {}
-    for run in full + this_runs:
+    for run in full + this_runs + cold_runs + prime:
         for operation, sha in run.cases_sha256.items():
             shas.setdefault(operation, set()).add(sha)
     differing = sorted(op for op, values in shas.items() if len(values) > 1)
@@ -676,17 +812,32 @@ def assemble(this: Tree, reference: Tree | None, common: list[str], runs: list[R
             "reference_s": [round(s, 2) for s in ref_s], "this_s": [round(s, 2) for s in this_s],
             "median_reference_s": median(ref_s), "median_this_s": median(this_s),
             "ratio": goal(run_ratio, goals["run_time_ratio_max"], at_most=True),
+            "cases_from": {"this-common": sorted({c for r in this_runs for c in r.cases_from}),
+                           "this-common-cold": sorted({c for r in cold_runs
+                                                       for c in r.cases_from})},
+            "cold_s": [round(s, 2) for s in cold_s], "median_cold_s": median(cold_s),
+            "ratio_cold": goal(cold_ratio, goals["run_time_ratio_max"], at_most=True),
             "this_full_s": [round(s, 2) for s in full_s], "median_this_full_s": median(full_s),
             "issue_baseline_s": baseline()["issue_figures"]["ci_run_s"],
             "exit_codes": {label: [r.exit_code for r in group]
                            for label, group in by_label.items()},
         },
         "generated": {
-            "cases_per_s": gen_rates, "raw_calls_per_s": raw_rates,
-            "median_cases_per_s": median(gen_rates), "median_raw_calls_per_s": median(raw_rates),
+            "reference": "the run's own generated requests sent again by 2 raw processes",
+            "cases_per_s": gen_rates, "raw_replay_calls_per_s": replay_rates,
+            "median_cases_per_s": median(gen_rates),
+            "median_raw_replay_calls_per_s": median(replay_rates),
             "per_run_ratio": per_run_gen_ratio,
             "ratio": goal(median(per_run_gen_ratio), goals["generated_vs_raw_min"],
                           at_most=False),
+            "cold": {"cases_per_s": [p["generated"].get("cases_per_s") for p in cold_probes],
+                     "raw_replay_calls_per_s": [p.get("generated_replay", {})
+                                                .get("calls_per_s") for p in cold_probes],
+                     "ratio": goal(median([generated_ratio(p) for p in cold_probes]),
+                                   goals["generated_vs_raw_min"], at_most=False)},
+            "plain_mix": {"raw_calls_per_s": raw_rates,
+                          "median_raw_calls_per_s": median(raw_rates),
+                          "per_run_ratio": per_run_plain_ratio},
             "cases": [p["generated"].get("cases") for p in probes],
             "window_s": [p["generated"].get("window_s") for p in probes],
         },
@@ -702,7 +853,8 @@ def assemble(this: Tree, reference: Tree | None, common: list[str], runs: list[R
         },
         "peak_rss_mb": {label: [r.peak_rss_mb for r in group]
                         for label, group in by_label.items()},
-        "determinism": {"runs_compared": len(full) + len(this_runs), "operations": len(shas),
+        "determinism": {"runs_compared": len(full + this_runs + cold_runs + prime),
+                        "operations": len(shas),
                         "differing": differing, "met": not differing if shas else None},
         "leftover_processes": {"this": this_leftovers, "reference": {
             k: v for k, v in leftovers.items() if k.startswith("reference")},
@@ -713,7 +865,11 @@ def assemble(this: Tree, reference: Tree | None, common: list[str], runs: list[R
     }
     doc["goals"] = {
         "ci run <= 0.65x the reference, side by side": doc["run_time"]["ratio"]["met"],
+        "... the same with every case generated (empty store)":
+            doc["run_time"]["ratio_cold"]["met"],
         "generated phase >= 0.6x the raw request rate": doc["generated"]["ratio"]["met"],
+        "... the same with every case generated (empty store)":
+            doc["generated"]["cold"]["ratio"]["met"],
         "hand-written checks <= 1.5x raw boto3 per call": doc["per_call"]["ratio"]["met"],
         "same seed, same cases_sha256 for every operation": doc["determinism"]["met"],
         "no process left at exit": doc["leftover_processes"]["met"],
@@ -721,6 +877,12 @@ def assemble(this: Tree, reference: Tree | None, common: list[str], runs: list[R
         "nightly fails nothing the ci profile passes": None,   # not measured here: ~15 min
     }
     return doc
+
+
+def generated_ratio(probe: dict[str, Any]) -> float | None:
+    """A run's generated cases/s over the raw rate of the same requests."""
+    return ratio(probe.get("generated", {}).get("cases_per_s"),
+                 probe.get("generated_replay", {}).get("calls_per_s"))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -749,23 +911,34 @@ def main(argv: list[str] | None = None) -> int:
         common = sorted(set(this.ids) & set(reference.ids)) if reference else this.ids
         keyword = args.keyword or keyword_for(common)
         runs: list[RunResult] = []
-        for round_no in range(args.repeat):
-            order = ["reference", "this-common"] if round_no % 2 == 0 \
-                else ["this-common", "reference"]
+        warm = scratch / "cases-warm"   # filled by the priming run, then only read
+
+        def one(label: str, round_no: int) -> None:
+            tree = reference if label == "reference" else this
+            out = scratch / f"{label}-{round_no}"
+            full_run = label in ("this-full", "this-prime")
+            cache = None if label == "reference" else (
+                scratch / f"cases-cold-{round_no}" if label == "this-common-cold" else warm)
+            out.mkdir(parents=True)
+            run = run_cli(tree, label, out / "reports",  # type: ignore[arg-type]
+                          None if full_run and not args.keyword else keyword,
+                          probe_out=out / "probe.json" if full_run else None,
+                          case_cache=cache)
+            runs.append(run)
+            print(f"bench: round {round_no}/{args.repeat} {label}: {run.wall_s:.1f} s "
+                  f"(exit {run.exit_code}, {run.selected} selected, cases from "
+                  f"{'+'.join(run.cases_from) or '-'}, peak RSS {run.peak_rss_mb} MB)",
+                  file=sys.stderr)
+
+        one("this-prime", 0)           # cold full run; fills the warm store
+        for round_no in range(1, args.repeat + 1):
+            order = ["reference", "this-common-cold", "this-common"]
+            if round_no % 2 == 0:
+                order.reverse()
             if reference is None:
-                order = ["this-common"]
+                order.remove("reference")
             for label in order + ["this-full"]:
-                tree = reference if label == "reference" else this
-                out = scratch / f"{label}-{round_no}"
-                probe = out / "probe.json" if label == "this-full" else None
-                out.mkdir(parents=True)
-                run = run_cli(tree, label, out / "reports",  # type: ignore[arg-type]
-                              None if label == "this-full" and not args.keyword else keyword,
-                              probe_out=probe)
-                runs.append(run)
-                print(f"bench: round {round_no + 1}/{args.repeat} {label}: {run.wall_s:.1f} s "
-                      f"(exit {run.exit_code}, {run.selected} selected, peak RSS "
-                      f"{run.peak_rss_mb} MB)", file=sys.stderr)
+                one(label, round_no)
         load_end = [round(x, 2) for x in os.getloadavg()]
         doc = assemble(this, reference, common, runs, args.repeat, (load_start, load_end))
     finally:
@@ -785,7 +958,9 @@ def summary_line(doc: dict[str, Any]) -> str:
 
     return "bench: " + "; ".join([
         show("run time ratio", doc["run_time"]["ratio"]),
+        show("cold", doc["run_time"]["ratio_cold"]),
         show("generated/raw", doc["generated"]["ratio"]),
+        show("cold", doc["generated"]["cold"]["ratio"]),
         show("per-call ratio", doc["per_call"]["ratio"]),
         f"same cases: {'yes' if doc['determinism']['met'] else 'NO'}",
         "--workers: removed",
