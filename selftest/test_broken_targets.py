@@ -153,14 +153,15 @@ def wait_for_first_result(reports: Path, proc: subprocess.Popen[str],
 
 
 def break_mid_run(moto: ManagedProcess, sig: signal.Signals, reports: Path,
-                  *extra: str) -> tuple[int, str, float]:
-    """Run the hand-written checks against `moto`, send `sig` to it once the first result
+                  *extra: str, keyword: str = HANDWRITTEN) -> tuple[int, str, float]:
+    """Run the `keyword` checks against `moto`, send `sig` to it once the first result
     is written; (exit code, stderr, seconds from the signal to the exit)."""
     proc = subprocess.Popen(cli("--target", "moto", "--endpoint",
                                 moto.endpoint,  # type: ignore[attr-defined]
-                                "-k", HANDWRITTEN, "--report-dir", str(reports), *FAST,
+                                "-k", keyword, "--report-dir", str(reports), *FAST,
                                 *extra),
-                            env=cli_env(), cwd=REPO_DIR, stdout=subprocess.PIPE,
+                            env=cli_env(CC_CASE_CACHE="off"), cwd=REPO_DIR,
+                            stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True)
     try:
         wait_for_first_result(reports, proc)
@@ -208,6 +209,22 @@ def test_frozen_mid_run_is_exit_3_within_timeout_plus_two_short_waits(
     assert "target stopped answering" in line and "timed out" in line, line
     assert took < 25, took
     assert_rest_stopped(tmp_path / "r")
+
+
+def test_frozen_while_generated_cases_run_is_exit_3_within_30_s(
+        moto_process: ManagedProcess, tmp_path: Path) -> None:
+    """The generated cases run in worker processes, which have breakers of their own: a
+    frozen target ends each worker's operation after --timeout + 3 + 3 s (not a --timeout
+    per case, nor Hypothesis shrinking a connection error), and the run after that."""
+    code, stderr, took = break_mid_run(moto_process, signal.SIGSTOP, tmp_path / "r",
+                                       "--timeout", "4", keyword="generated.")
+    assert code == 3, stderr[-3000:]
+    assert "target stopped answering" in one_line(stderr)
+    assert took < 30, took
+    doc = results(tmp_path / "r")
+    errors = [c for c in doc["checks"] if c["outcome"] == "error"]
+    assert errors and all(c.get("unreachable") for c in errors)
+    assert all(c["message"].startswith("target stopped answering") for c in errors)
 
 
 # -- at start: silent, 500, not Cognito ---------------------------------------------------------

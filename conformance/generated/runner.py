@@ -62,7 +62,9 @@ from conformance.generated.pairs import GENERATED_CHECKS, OPERATIONS
 from conformance.generated.sigv4 import SigV4
 from conformance.spec.generate import MEDIA_TYPE, openapi_path
 from conformance.spec.model import load_model
-from conformance.wire import AwsCredentials, Caller, session_for
+from conformance.wire import (
+    STOPPED, AwsCredentials, Caller, TargetStoppedAnswering, breaker, session_for, short_reason,
+)
 
 schemathesis.serializer.alias(MEDIA_TYPE, "application/json")
 PHASES = ("examples", "coverage", "fuzzing")
@@ -203,6 +205,13 @@ def _seed_only() -> Iterator[None]:
                 cache.clear()
 
 
+class _TargetGone(BaseException):
+    """The target stopped answering (this process's breaker is open): ends an operation at
+    once. A BaseException, because Hypothesis takes any Exception from the test for a
+    failure and would shrink it, sending case after case to a target that is gone (each
+    waiting out --timeout: minutes for one operation)."""
+
+
 # -- global hooks, routed to the run that owns the schema ------------------------------------
 _RUNS: dict[int, "GeneratedRun"] = {}
 
@@ -328,6 +337,8 @@ class GeneratedRun:
                     self._one_case(rebuild(operation, record))
             else:
                 self._generate(name, operation)
+        except _TargetGone as gone:
+            run.error = scrub(str(gone))[:600]
         except Exception as exc:  # noqa: BLE001 - a generator error becomes an error result
             run.error = scrub(f"{type(exc).__name__}: {exc}")[:600]
         finally:
@@ -352,8 +363,19 @@ class GeneratedRun:
             self._recording.append(snapshot(case))
         operation = case.operation.definition.raw["operationId"]
         signed = not self.model.is_unsigned(operation)
-        response = case.call(session=self.session, auth=self.signer if signed else None,
-                             timeout=self.caller.timeout_s)
+        gate = breaker(self.caller.endpoint)   # this process's: workers have their own
+        try:
+            gate.check()
+            response = case.call(session=self.session, auth=self.signer if signed else None,
+                                 timeout=gate.timeout(self.caller.timeout_s))
+        except TargetStoppedAnswering as exc:
+            raise _TargetGone(str(exc)) from None
+        except requests.RequestException as exc:
+            gate.failure(short_reason(exc))
+            if gate.open:
+                raise _TargetGone(f"{STOPPED} ({gate.reason})") from None
+            raise
+        gate.success()
         try:
             case.validate_response(response, checks=CHECK_FUNCTIONS)
         except FailureGroup:
