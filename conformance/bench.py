@@ -370,26 +370,35 @@ def _raw_client(endpoint: str, region: str, key: str, secret: str,
     out.put(time.perf_counter() - start)
 
 
-def raw_rate(endpoint: str, region: str, key: str, secret: str,
-             mix: list[tuple[str, dict[str, Any]]], clients: int = RAW_CLIENTS,
-             calls: int = RAW_CALLS) -> dict[str, Any]:
-    """`clients` processes of boto3 calls at once against `endpoint`: calls/s together."""
+def in_step(target: Callable[..., None], args: list[tuple[Any, ...]],
+            timeout_s: float) -> tuple[list[Any], list[float], float]:
+    """One spawned process per `args`, each running `target(*args, ready, go, out)`: they
+    get ready (what each put on `ready`), start together on `go`, and put their own
+    seconds on `out`. (what they said when ready, their seconds, the wall time)."""
     from multiprocessing import get_context
 
     ctx = get_context("spawn")
     ready, go, out = ctx.Queue(), ctx.Event(), ctx.Queue()
-    procs = [ctx.Process(target=_raw_client, args=(endpoint, region, key, secret, mix, calls,
-                                                   ready, go, out), daemon=True)
-             for _ in range(clients)]
+    procs = [ctx.Process(target=target, args=(*one, ready, go, out), daemon=True)
+             for one in args]
     for proc in procs:
         proc.start()
-    usable = [ready.get(timeout=120) for _ in procs]
+    said = [ready.get(timeout=120) for _ in procs]
     start = time.perf_counter()
     go.set()
-    elapsed = [out.get(timeout=600) for _ in procs]
+    elapsed = [out.get(timeout=timeout_s) for _ in procs]
     wall = time.perf_counter() - start
     for proc in procs:
         proc.join(10)
+    return said, elapsed, wall
+
+
+def raw_rate(endpoint: str, region: str, key: str, secret: str,
+             mix: list[tuple[str, dict[str, Any]]], clients: int = RAW_CLIENTS,
+             calls: int = RAW_CALLS) -> dict[str, Any]:
+    """`clients` processes of boto3 calls at once against `endpoint`: calls/s together."""
+    usable, elapsed, wall = in_step(
+        _raw_client, [(endpoint, region, key, secret, mix, calls)] * clients, timeout_s=600)
     return {"clients": clients, "calls": calls * clients, "wall_s": round(wall, 3),
             "calls_per_s": round(calls * clients / wall, 1), "mix_operations": min(usable),
             "per_client_s": [round(e, 3) for e in elapsed]}
@@ -672,26 +681,13 @@ def replay_generated(recorded: list[tuple[dict[str, str], bytes]], endpoint: str
     """The run's generated requests once more, by `clients` raw processes at once: the
     rate the target serves exactly these requests at."""
     import pickle
-    from multiprocessing import get_context
 
     with tempfile.NamedTemporaryFile(prefix="cc-bench-gen-", delete=False) as handle:
         handle.write(pickle.dumps(recorded))
     try:
-        ctx = get_context("spawn")
-        ready, go, out = ctx.Queue(), ctx.Event(), ctx.Queue()
-        procs = [ctx.Process(target=_generated_client, daemon=True,
-                             args=(endpoint.rstrip("/") + "/", region, *credentials,
-                                   handle.name, i, clients, ready, go, out))
-                 for i in range(clients)]
-        for proc in procs:
-            proc.start()
-        shares = [ready.get(timeout=120) for _ in procs]
-        start = time.perf_counter()
-        go.set()
-        elapsed = [out.get(timeout=1200) for _ in procs]
-        wall = time.perf_counter() - start
-        for proc in procs:
-            proc.join(10)
+        shares, elapsed, wall = in_step(
+            _generated_client, [(endpoint.rstrip("/") + "/", region, *credentials, handle.name,
+                                 i, clients) for i in range(clients)], timeout_s=1200)
     finally:
         os.unlink(handle.name)
     sent = sum(shares)
