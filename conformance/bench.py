@@ -432,6 +432,7 @@ class InRunProbe:
         self.generation_start: float | None = None
         self.generated_sent: dict[str, int] = {}
         self.overhead_s = 0.0
+        self.in_item_overhead_s = 0.0   # probe work inside an item's protocol (not the item's)
         self.raw: list[dict[str, Any]] = []
         self.notes: list[str] = []
         self._lock = threading.Lock()
@@ -540,9 +541,10 @@ class InRunProbe:
     def pytest_runtest_protocol(self, item: Any, nextitem: Any) -> Iterator[None]:
         kind = item_kind(item)
         self.kind = kind
+        self.in_item_overhead_s = 0.0
         start = time.perf_counter()
         yield
-        end = time.perf_counter()
+        end = time.perf_counter() - self.in_item_overhead_s
         self.kind = None
         self.items[kind].append(end - start)
         window = self.windows.setdefault(kind, [start, end])
@@ -587,7 +589,9 @@ class InRunProbe:
         except Exception as exc:  # noqa: BLE001 - a failed reference is reported, not fatal
             self.generated_replay = {}
             self.notes.append(f"generated replay: {type(exc).__name__}: {exc}")
-        self.overhead_s += time.perf_counter() - start
+        spent = time.perf_counter() - start
+        self.overhead_s += spent
+        self.in_item_overhead_s += spent   # it ran in the last item's teardown
 
     def _replay(self) -> None:
         """The sampled hand-written requests through boto3 and through the Caller,
