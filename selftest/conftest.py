@@ -22,8 +22,17 @@ from selftest.faultproxy import Fault, FaultProxy
 RunCheck = Callable[..., CheckResult]
 
 # Runs the self-tests start generate their cases (a shared store would make what a test sees
-# depend on the tests before it); selftest/test_casestore.py tests the store with its own.
+# depend on the tests before it: a replayed operation is faster, so a run a test means to
+# interrupt mid-way could finish first); selftest/test_casestore.py tests the store with its
+# own. CC_CASE_CACHE=off covers runs in this process; the CLI runs tests start mostly drop
+# CC_* variables, so each test also gets an empty default store (XDG_CACHE_HOME) of its own.
 os.environ.setdefault("CC_CASE_CACHE", "off")
+
+
+@pytest.fixture(autouse=True)
+def _own_case_store(monkeypatch: pytest.MonkeyPatch,
+                    tmp_path_factory: pytest.TempPathFactory) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("xdg-cache")))
 
 
 @pytest.fixture(scope="session")
