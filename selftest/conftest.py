@@ -8,6 +8,7 @@ faults installed and returns its CheckResult (no expectations applied), so a tes
 from __future__ import annotations
 
 import os
+import signal
 from typing import Callable, Iterator
 
 import pytest
@@ -27,6 +28,13 @@ RunCheck = Callable[..., CheckResult]
 # own. CC_CASE_CACHE=off covers runs in this process; the CLI runs tests start mostly drop
 # CC_* variables, so each test also gets an empty default store (XDG_CACHE_HOME) of its own.
 os.environ.setdefault("CC_CASE_CACHE", "off")
+
+# Self-tests interrupt CLI runs with SIGINT as a terminal would. A test runner started in the
+# background by a non-interactive shell (`make test &`) has SIGINT ignored, and its children
+# inherit that, so the CLI would (rightly) keep ignoring it and those tests would fail: the
+# test processes take Python's default handling back (their children start with SIG_DFL).
+if signal.getsignal(signal.SIGINT) == signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 @pytest.fixture(autouse=True)
