@@ -84,11 +84,11 @@ class RunConfig:
     @property
     def case_cache_dir(self) -> Path | None:
         """Where generated cases are kept between runs (casestore.py), None when off."""
-        from conformance.generated.casestore import default_dir
+        from conformance.paths import case_store_dir
 
         if self.case_cache == "off":
             return None
-        return Path(self.case_cache) if self.case_cache else default_dir()
+        return Path(self.case_cache) if self.case_cache else case_store_dir()
 
     def credentials(self) -> tuple[str, str, str | None]:
         """(access key, secret key, session token): AWS_* variables, else emulator dummies."""

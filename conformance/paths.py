@@ -7,6 +7,7 @@ reader asks this module instead of building paths itself.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -23,3 +24,9 @@ def specs_dir() -> Path:
 
 def expectations_dir() -> Path:
     return PACKAGE_DIR / "expectations"
+
+
+def case_store_dir() -> Path:
+    """The default case store (conformance/generated/casestore.py): the user's cache folder."""
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "cognito-conformance" / "cases"

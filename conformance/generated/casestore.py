@@ -22,6 +22,13 @@ replayed cases too, so a replay that differs from generation shows.
 
 Where: `--case-cache DIR` (CC_CASE_CACHE), default `$XDG_CACHE_HOME/cognito-conformance/cases`
 (~/.cache/...); `off` disables it. The directory is the user's own (0700): pickles are code.
+
+Private Schemathesis API, knowingly: rebuilding a case needs `Case(..., meta=...)` and clearing
+CaseMetadata's per-process hash fields (`_dirty`, `_last_validated_hashes`, `_initial_hashes`,
+`_initial_containers`); there is no public way to serialize a case with its metadata. It is
+held by the same `schemathesis>=4.32,<4.33` pin as runner.py's test builder, the library
+versions are part of the key (an upgrade never reads old files), and
+selftest/test_casestore.py fails if a replay stops matching generation.
 """
 
 from __future__ import annotations
@@ -37,14 +44,15 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+from conformance.paths import case_store_dir
+
 FORMAT = 1                      # bump when what a record holds changes
 LIBRARIES = ("schemathesis", "hypothesis", "hypothesis-jsonschema", "jsonschema-rs")
 _NOT_SET = "<schemathesis NOT_SET>"
 
 
 def default_dir() -> Path:
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "cognito-conformance" / "cases"
+    return case_store_dir()
 
 
 def _versions() -> dict[str, str]:
