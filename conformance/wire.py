@@ -89,6 +89,15 @@ class Breaker:
                 self.reason = f"{self.failures} calls in a row without an answer: {why}"
                 self.opened_at = time.time()
 
+    def trip(self, reason: str) -> None:
+        """Open now: another process's breaker for this endpoint opened (a generated worker);
+        its reason, without our own prefix twice."""
+        with self._lock:
+            if self.reason is None:
+                self.reason = reason.removeprefix(f"{STOPPED} (").removesuffix(")") \
+                    if reason.startswith(f"{STOPPED} (") else reason
+                self.opened_at = time.time()
+
     def alive(self, timeout_s: float = SUSPECT_TIMEOUT_S) -> bool:
         """One unsigned request: does the endpoint answer HTTP at all? (Counts like a call.)"""
         if self.open:

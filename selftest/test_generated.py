@@ -19,10 +19,12 @@ keep the whole module around a minute.
 from __future__ import annotations
 
 import copy
+import time
 from typing import Any, Callable, Iterator
 
 import pytest
 
+from conformance import wire
 from conformance.generated import lenient
 from conformance.generated.checks import (
     NO_CASE_JUDGED, error_type, is_negative, is_probe, negative_class, sent_body,
@@ -42,6 +44,7 @@ from conformance.results.runner import CheckSession
 from conformance.spec.facts import fact, load_status
 from conformance.spec.generate import REQUEST_EXAMPLES
 from conformance.spec.model import load_model
+from conformance.wire import Caller
 from conformance.spec.schema import validation_errors
 from selftest import faultproxy as fp
 from selftest.fixes import aws_framing
@@ -551,3 +554,45 @@ def test_every_pair_of_a_new_operation_judges_cases(
               if c.applies(operation)}
     assert all(judged.values()), (judged, run.statuses)
     assert run.statuses.get(200), run.statuses
+
+
+def test_target_gone_among_explicit_examples_is_the_targets_doing(
+        proxied_session: CheckSession, identities: Identities,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A target that stops answering while the coverage phase's explicit examples run: the
+    first timeouts (breaker not yet open) are ordinary failures to Hypothesis, which runs
+    every explicit example and raises all distinct failures as one BaseExceptionGroup, the
+    breaker's _TargetGone among them. That group once escaped the run (the pairs became
+    'the test item crashed' errors, not the target's, in a clean-clone CI); now the operation
+    ends as `stopped`, and its pairs are `error` + `unreachable` (exit 3)."""
+    monkeypatch.setattr(wire, "_BREAKERS", {})   # this endpoint's breaker opens: not shared
+    upstream = proxied_session.caller.endpoint
+    proxy = fp.FaultProxy(upstream)
+    endpoint = proxy.start()
+    slow = fp.Fault(lambda r, req: time.sleep(1.0), operation="InitiateAuth")
+    proxy.faults = [slow]
+    caller = proxied_session.caller
+    generated = GeneratedRun(Caller(endpoint, caller.region, caller.credentials, timeout_s=0.3),
+                             identities, seed=0, max_examples=EXAMPLES,
+                             operations=("InitiateAuth",))
+    try:
+        run = generated.operation("InitiateAuth")
+    finally:
+        generated.close()
+        proxy.stop()
+    assert slow.fired, run.error
+    assert run.stopped and run.error and run.error.startswith(wire.STOPPED), run.error
+    result = result_for(run, CHECKS["not_a_server_error"])
+    assert (result.outcome, result.unreachable) == ("error", True), result
+    assert result.message.startswith(wire.STOPPED), result.message
+    assert observation_for(run, "unknown-member").unreachable
+
+
+def test_a_workers_open_breaker_opens_the_main_processs() -> None:
+    """GeneratedRun.operation trips this process's breaker with a worker's stopped run's
+    error: same reason, one prefix (the rest of the run stops as after its own failures)."""
+    gate = wire.Breaker("http://127.0.0.1:9/")
+    gate.trip(f"{wire.STOPPED} (3 calls in a row without an answer: timed out)")
+    with pytest.raises(wire.TargetStoppedAnswering) as stopped:
+        gate.check()
+    assert str(stopped.value) == f"{wire.STOPPED} (3 calls in a row without an answer: timed out)"

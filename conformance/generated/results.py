@@ -22,6 +22,7 @@ from conformance.generated.pairs import CATEGORY, GeneratedCheck, observation_id
 from conformance.generated.runner import Answers, OperationRun, Tally, reveal
 from conformance.results.outcome import ERROR, FAILED, PASSED, UNSUPPORTED, CheckResult
 from conformance.signature import kinds
+from conformance.wire import STOPPED
 from conformance.spec.facts import fact
 
 
@@ -29,7 +30,7 @@ def result_for(run: OperationRun, check: GeneratedCheck) -> CheckResult:
     tally = run.tallies[check.function]
     base = _base(run.operation, check, run.duration_s)
     if run.error is not None:
-        return _with(base, ERROR, f"generation failed: {run.error}", tally)
+        return _errored_run(base, run, tally)
     if run.sent == 0:
         return _with(base, ERROR, "no generated case was sent", tally)
     observed = _observed(run, tally)
@@ -67,6 +68,16 @@ def errored(operation: str, check: GeneratedCheck, why: str) -> CheckResult:
     return _with(_base(operation, check, 0.0), ERROR, why, Tally())
 
 
+def _errored_run(result: CheckResult, run: OperationRun, tally: Tally) -> CheckResult:
+    """`error` for a run that ended early: the target's doing (unreachable, exit 3) when the
+    breaker stopped it, else the generator's ("generation failed")."""
+    if run.stopped:
+        result = _with(result, ERROR, run.error or STOPPED, tally)
+        result.unreachable = True
+        return result
+    return _with(result, ERROR, f"generation failed: {run.error}", tally)
+
+
 def _base(operation: str, check: GeneratedCheck, duration_s: float) -> CheckResult:
     return CheckResult(id=pair_id(operation, check), operation=operation, category=CATEGORY,
                        outcome=PASSED, expected={"check": check.summary,
@@ -95,7 +106,7 @@ def observation_for(run: OperationRun, kind: str) -> CheckResult:
     answers = run.lenient.get(kind, Answers())
     result = _observation_base(run.operation, kind, run.duration_s)
     if run.error is not None:
-        return _with(result, ERROR, f"generation failed: {run.error}", _as_tally(answers))
+        return _errored_run(result, run, _as_tally(answers))
     observed = {"cases": answers.cases,
                 "answers": dict(sorted(answers.answers.items(), key=lambda kv: (-kv[1], kv[0])))}
     message = "" if answers.cases else f"no such case among the {run.negative} negative cases"

@@ -137,6 +137,7 @@ class OperationRun:
     lenient: dict[str, Answers] = field(default_factory=lambda: {k: Answers() for k in LENIENT})
     duration_s: float = 0.0
     error: str | None = None
+    stopped: bool = False   # the error is this process's breaker: the target stopped answering
     digest: str = ""   # sha256 over the generated cases (before injection), in order
     cases_from: str = "generated"   # or "cache": replayed from the case store (casestore.py)
 
@@ -210,6 +211,21 @@ class _TargetGone(BaseException):
     once. A BaseException, because Hypothesis takes any Exception from the test for a
     failure and would shrink it, sending case after case to a target that is gone (each
     waiting out --timeout: minutes for one operation)."""
+
+
+def _gone_in(exc: BaseException) -> _TargetGone | None:
+    """The _TargetGone that ended an operation, also when Hypothesis grouped it: in the
+    explicit-examples phase it runs every example and raises all distinct failures as one
+    BaseExceptionGroup (a timeout that did not yet open the breaker, then _TargetGone), which
+    `except _TargetGone` misses and `except Exception` cannot catch."""
+    if isinstance(exc, _TargetGone):
+        return exc
+    if isinstance(exc, BaseExceptionGroup):
+        for inner in exc.exceptions:
+            found = _gone_in(inner)
+            if found is not None:
+                return found
+    return None
 
 
 # -- global hooks, routed to the run that owns the schema ------------------------------------
@@ -316,7 +332,9 @@ class GeneratedRun:
         with self._lock:
             if name not in self.results:
                 future = self.pool.futures.get(name) if self.pool else None
-                self.results[name] = _collect(future, name) if future else self._run(name)
+                run = self.results[name] = _collect(future, name) if future else self._run(name)
+                if run.stopped:  # a worker's breaker opened: so does this process's
+                    breaker(self.caller.endpoint).trip(run.error or STOPPED)
             return self.results[name]
 
     def close(self) -> None:
@@ -337,10 +355,14 @@ class GeneratedRun:
                     self._one_case(rebuild(operation, record))
             else:
                 self._generate(name, operation)
-        except _TargetGone as gone:
-            run.error = scrub(str(gone))[:600]
-        except Exception as exc:  # noqa: BLE001 - a generator error becomes an error result
-            run.error = scrub(f"{type(exc).__name__}: {exc}")[:600]
+        except BaseException as exc:  # noqa: BLE001 - see _gone_in; anything else re-raised
+            gone = _gone_in(exc)
+            if gone is not None:
+                run.error, run.stopped = scrub(str(gone))[:600], True
+            elif isinstance(exc, Exception):  # a generator error becomes an error result
+                run.error = scrub(f"{type(exc).__name__}: {exc}")[:600]
+            else:
+                raise
         finally:
             self._recording = None
         run.duration_s = time.perf_counter() - start
