@@ -31,6 +31,13 @@ SECRET_KEYS = frozenset({
     "PASSWORD_CLAIM_SIGNATURE", "PASSWORD_CLAIM_SECRET_BLOCK", "SECRET_BLOCK",
 })
 _MIN_SECRET_LEN = 4  # shorter values would scrub ordinary text
+# Texts this long are scrubbed by ONE automaton (the chunks merged first, a full rebuild:
+# ~20 ms for a run's ~1,000 secrets). Merging several chunks' matches searches a chunk again
+# after each overlap, to the end of the text: quadratic where matches overlap densely, and
+# generated bodies make that case: 131 KB runs of "a" against remembered generated passwords
+# "aaaa", "aaaaa", ... cost 2-9 s per scrub (30 s of a ci run, all in the process that serves
+# the embedded moto). Below it the merge is cheap, and rebuilding would not be.
+WHOLE_AT = 8192
 
 
 class _Chunk:
@@ -79,18 +86,19 @@ class _SecretRegistry:
                     self._values.add(value)
                     self._pending.append(value)
 
-    def _compiled(self) -> tuple[_Chunk, ...]:
+    def _compiled(self, whole: bool = False) -> tuple[_Chunk, ...]:
+        """The chunks to search; `whole`: first merged into one (see WHOLE_AT)."""
         with self._lock:
-            if self._pending:
+            if self._pending or (whole and len(self._chunks) > 1):
                 values, self._pending = self._pending, []
-                while self._chunks and len(self._chunks[-1].values) <= len(values):
+                while self._chunks and (whole or len(self._chunks[-1].values) <= len(values)):
                     values = self._chunks.pop().values + values
                 self._chunks.append(_Chunk(values))
                 self._patterns = tuple(self._chunks)
             return self._patterns
 
     def scrub(self, text: str) -> str:
-        chunks = self._compiled()
+        chunks = self._compiled(whole=len(text) >= WHOLE_AT)
         if not chunks or not text:
             return text
         found = [chunk.matches(text) for chunk in chunks]

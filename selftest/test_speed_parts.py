@@ -28,7 +28,7 @@ from typing import Iterator
 import pytest
 
 from conformance.config import RunConfig
-from conformance.exchange import MASK, _SecretRegistry, _written_forms
+from conformance.exchange import MASK, _Chunk, _SecretRegistry, _written_forms
 from conformance.generated.inject import Identities, create_identities
 from conformance.generated.pairs import GENERATED_CHECKS, OPERATIONS
 from conformance.generated.results import result_for
@@ -80,6 +80,34 @@ def test_scrub_masks_every_form_of_every_secret_after_many_additions() -> None:
             scrubbed = registry.scrub(f"<{form}>")
             assert form not in scrubbed and scrubbed == reference.sub(MASK, f"<{form}>")
     assert len(registry._patterns) <= 11          # O(log n) chunks
+
+
+def test_a_long_text_of_dense_overlaps_is_searched_once(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A generated body of long runs of "a" against remembered generated passwords "aaaa",
+    "aaaaa", ... held in several chunks: merging the chunks' matches searched a chunk again
+    after every overlap, to the end of the text (seconds per scrub, 30 s of a ci run). A text
+    of WHOLE_AT characters or more is searched by one automaton, once; same masking."""
+    searches: list[int] = []
+    original = _Chunk.matches
+
+    def counted(chunk: _Chunk, text: str, pos: int = 0) -> list[tuple[int, int]]:
+        searches.append(len(text) - pos)
+        return original(chunk, text, pos)
+
+    monkeypatch.setattr(_Chunk, "matches", counted)
+    registry = _SecretRegistry()
+    values = ["a" * n for n in (4, 5, 7, 11, 2_000)] + ["aab" + "a" * 9, "ba" * 3]
+    for value in values:              # a scrub after each: 7 values, chunks of 4, 2 and 1
+        registry.add(value)
+        registry.scrub("x")
+    assert len(registry._patterns) > 1
+    text = ("a" * 9_000 + "b" + "a" * 6 + "ba" * 5 + "aab" + "a" * 20) * 2
+    searches.clear()
+    assert registry.scrub(text) == _reference(values, text)
+    assert len(searches) == 1, len(searches)
+    short = "a" * 23 + "b" + "aab" + "a" * 12            # below WHOLE_AT: chunks merged
+    assert registry.scrub(short) == _reference(values, short)
 
 
 def test_adding_two_thousand_secrets_stays_cheap() -> None:
