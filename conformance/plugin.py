@@ -315,6 +315,23 @@ def pytest_configure(config: pytest.Config) -> None:
                                           "cc_progress")
 
 
+@pytest.hookimpl(trylast=True)
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Generated items selected: their worker processes start loading now, on the core the
+    hand-written checks leave idle (conformance.suite.test_generated.warm_up). The module is
+    looked up, not imported: collected, it is there; not collected, nothing to warm."""
+    generated = sys.modules.get("conformance.suite.test_generated")
+    if generated is not None and _is_conformance_run(session.config):
+        generated.warm_up(session.items)
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """Workers warmed for a generated run that never ran (an interrupt, -x) stop here."""
+    runner = sys.modules.get("conformance.generated.runner")
+    if runner is not None:
+        runner.discard_warm_pools()
+
+
 def _validate_expectations(run: RunConfig) -> None:
     """Before any target starts: a malformed expectations file is a usage error (one line;
     the CLI has done the same check already, this is the plain-pytest front door)."""

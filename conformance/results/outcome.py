@@ -8,7 +8,7 @@ broke). Observations are kept apart: they never pass or fail.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 PASSED = "passed"
@@ -44,7 +44,7 @@ class CheckResult:
     # for attachments only; never written to results.json
 
     def to_json(self) -> dict[str, Any]:
-        out = asdict(self)
+        out = asdict(replace(self, trace=[]))   # the trace is never written: not copied
         del out["trace"]
         for key in ("reason", "cases", "signature"):
             if out[key] is None:

@@ -75,6 +75,15 @@ def selected_operations(items: list[pytest.Item]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(ops))
 
 
+def warm_up(items: list[pytest.Item]) -> None:
+    """At collection's end (plugin.py): generated items selected, so their worker processes
+    start now and load while the hand-written checks run (runner.warm_pool)."""
+    if selected_operations(items) and processes() > 0:
+        from conformance.generated.runner import warm_pool
+
+        warm_pool(processes())
+
+
 @pytest.fixture(scope="session")
 def cc_generated(request: pytest.FixtureRequest, cc_session: CheckSession,
                  cc_config: RunConfig) -> Iterator[_Lazy]:
@@ -82,6 +91,9 @@ def cc_generated(request: pytest.FixtureRequest, cc_session: CheckSession,
     yield lazy
     if lazy.run is not None:
         lazy.run.close()
+    from conformance.generated.runner import discard_warm_pools
+
+    discard_warm_pools()   # a run that never started (setup failed) left them unused
 
 
 def _result(operation: str, check: GeneratedCheck, session: CheckSession,
