@@ -21,7 +21,8 @@ What is measured (issue 12 parts 7 and 8):
 2. Generated cases/s vs raw calls/s. In this tree's full run (`-p conformance.bench`, the
    in-run probe below), against the run's own moto: the generated phase's cases sent divided
    by its wall time (first generated item, or the generated run's start if earlier, to the
-   last generated item), against the raw rate of THE SAME REQUESTS: every request the
+   last generated item; the worker processes start loading at collection's end, during the
+   hand-written checks, and that loading is not in the window), against the raw rate of THE SAME REQUESTS: every request the
    generated cases sent is recorded where moto receives it, and once the last item has run
    (its pools and users still there) two raw client processes (the pool's shape) send them
    again, re-signed as boto3 would, as fast as they can. Why not a plain mix: a fuzzed case

@@ -69,7 +69,9 @@ class _SecretRegistry:
     small chunk, merged with the trailing chunks no larger than it, so each value is rebuilt
     O(log n) times and there are O(log n) chunks. `scrub` merges the chunks' matches:
     earliest start wins, then the longest; a chunk whose next match overlaps the one taken
-    searches again from there.
+    searches again from there. A text of WHOLE_AT characters or more is searched by one
+    automaton instead (the chunks merged first), where those searches again would be
+    quadratic.
     """
 
     def __init__(self) -> None:

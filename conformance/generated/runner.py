@@ -33,6 +33,7 @@ from __future__ import annotations
 import atexit
 import hashlib
 import json
+import os
 import threading
 import time
 from contextlib import contextmanager
@@ -478,6 +479,7 @@ STOP_GRACE_S = 2.0               # how long close() lets a worker exit before te
 
 
 _WARM: list[_Pool] = []   # started by warm_pool(), not yet taken by a run
+WORKER_NICE = 10
 
 
 def warm_pool(processes: int) -> None:
@@ -511,8 +513,11 @@ def _new_pool(processes: int) -> _Pool:
 
 
 def _warm_worker(initializer: Any, initargs: tuple[Any, ...]) -> None:
-    """In a new worker: die with the parent, then load what GeneratedRun loads (cached)."""
+    """In a new worker: die with the parent, then load what GeneratedRun loads (cached).
+    Niced: loading must not slow the hand-written checks it overlaps, and during the
+    generated phase the process it competes with is the one serving the embedded moto."""
     initializer(*initargs)
+    os.nice(WORKER_NICE)
     load_model()
     GeneratedRun._load_schema("http://127.0.0.1/", 0, 1, OPERATIONS, PHASES)
 
