@@ -583,6 +583,7 @@ class InRunProbe:
 
     def _replay_generated(self) -> None:
         start = time.perf_counter()
+        kind, self.kind = self.kind, None   # its requests are not the generated phase's
         try:
             self._identities()   # credentials and region
             self.generated_replay = replay_generated(
@@ -590,6 +591,7 @@ class InRunProbe:
         except Exception as exc:  # noqa: BLE001 - a failed reference is reported, not fatal
             self.generated_replay = {}
             self.notes.append(f"generated replay: {type(exc).__name__}: {exc}")
+        self.kind = kind
         spent = time.perf_counter() - start
         self.overhead_s += spent
         self.in_item_overhead_s += spent   # it ran in the last item's teardown
