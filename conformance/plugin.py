@@ -317,12 +317,12 @@ def pytest_configure(config: pytest.Config) -> None:
 
 @pytest.hookimpl(trylast=True)
 def pytest_collection_finish(session: pytest.Session) -> None:
-    """Generated items selected: their worker processes start loading now, on the core the
-    hand-written checks leave idle (conformance.suite.test_generated.warm_up). The module is
+    """Generated items selected: their worker processes start loading (and generating) now,
+    on the core the hand-written checks leave idle (conformance.suite.test_generated.warm_up). The module is
     looked up, not imported: collected, it is there; not collected, nothing to warm."""
     generated = sys.modules.get("conformance.suite.test_generated")
     if generated is not None and _is_conformance_run(session.config):
-        generated.warm_up(session.items)
+        generated.warm_up(session.items, _config(session.config))
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:

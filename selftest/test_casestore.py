@@ -17,9 +17,10 @@ import pytest
 from conformance.config import RunConfig
 from conformance.generated import casestore
 from conformance.generated.inject import create_identities
-from conformance.generated.runner import GeneratedRun, OperationRun
+from conformance.generated.runner import GeneratedRun, OperationRun, pregeneration_spec
 from conformance.results.runner import build_session
 from conformance.targets.moto import MotoTarget
+from conformance.wire import Caller
 
 OPERATIONS = ("SignUp", "ListUsers", "GetUser", "RespondToAuthChallenge")
 FEW = 2
@@ -69,6 +70,30 @@ def test_a_replay_gives_what_generating_again_gives(three_runs: Any) -> None:
         assert stored[op].sent > 0 and stored[op].error is None, op
         assert _summary(replayed[op]) == _summary(generated[op]), op
         assert _summary(stored[op]) == _summary(generated[op]), op
+
+
+def test_cases_generated_before_the_target_is_asked_are_the_same(
+        three_runs: Any, moto_server: MotoTarget, tmp_path: Path) -> None:
+    """GeneratedRun.pregenerate (the warm workers, during the hand-written checks): the
+    cases it stores, sending nothing to a placeholder endpoint with no identities, replay
+    to the same digest, cases, answers and verdicts as generating them during the run."""
+    generated = three_runs[2]
+    spec = pregeneration_spec(0, FEW, OPERATIONS, tmp_path)
+    assert spec is not None
+    nowhere = Caller(spec.endpoint, spec.region, spec.credentials, timeout_s=0.1)
+    run = GeneratedRun(nowhere, spec.identities, seed=0, max_examples=FEW,
+                       operations=OPERATIONS, case_cache=tmp_path)
+    try:
+        assert all(run.pregenerate(op) for op in OPERATIONS)
+        assert not run.pregenerate(OPERATIONS[0])            # stored already: nothing to do
+        assert not run.results                                # nothing was run
+    finally:
+        run.close()
+    replayed = _run(moto_server, tmp_path)
+    for op in OPERATIONS:
+        assert replayed[op].cases_from == "cache", op
+        assert _summary(replayed[op]) == _summary(generated[op]), op
+    assert pregeneration_spec(0, FEW, OPERATIONS, None) is None   # no store: no pregeneration
 
 
 def test_a_store_is_named_by_everything_cases_depend_on(three_runs: Any,

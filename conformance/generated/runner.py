@@ -382,13 +382,30 @@ class GeneratedRun:
     def _generate(self, name: str, operation: Any) -> None:
         """Run Schemathesis over one operation; its cases go to the store once all ran."""
         self._recording = [] if self.store is not None else None
+        self._drive(operation, self._one_case)
+        if self.store is not None and self._recording is not None:
+            self.store.save(name, self._recording)
+
+    def _drive(self, operation: Any, test_func: Any) -> None:
         test = build_operation_test(config=self.schema.config, operation=operation,
-                                    test_func=self._one_case, given_kwargs={},
+                                    test_func=test_func, given_kwargs={},
                                     feedback=FeedbackSources())
         with _seed_only():
             test()
-        if self.store is not None and self._recording is not None:
-            self.store.save(name, self._recording)
+
+    def pregenerate(self, name: str) -> bool:
+        """Generate one operation's cases into the store, sending none (False: no store, or
+        they are there already). The cases never depend on the answers (cases_sha256 is
+        the same on every target), so this can run before the target is even asked: while
+        the hand-written checks run, on the core they leave idle; the generated phase then
+        replays them. selftest/test_casestore.py shows the same cases and verdicts."""
+        if self.store is None or self.store.load(name) is not None:
+            return False
+        recording: list[tuple[Any, ...]] = []
+        self._drive(self.schema[f"/{name}"]["POST"],
+                    lambda case: recording.append(snapshot(case)))
+        self.store.save(name, recording)
+        return True
 
     def _one_case(self, case: Any) -> None:
         if self._recording is not None:
@@ -482,17 +499,23 @@ _WARM: list[_Pool] = []   # started by warm_pool(), not yet taken by a run
 WORKER_NICE = 10
 
 
-def warm_pool(processes: int) -> None:
+def warm_pool(processes: int, pregenerate: ChildSpec | None = None) -> None:
     """Start `processes` workers now, each importing and loading what every run needs
     (Schemathesis, the model, the generated document: ~2 s a worker), while the
-    hand-written checks run in this process and leave the other core idle. The next
-    generated run with as many processes takes them (_start_pool); one never taken is
-    stopped by discard_warm_pools() or at exit."""
+    hand-written checks run in this process and leave the other core idle; with
+    `pregenerate` (a spec with a case store), they then generate the cases of its
+    operations into the store (GeneratedRun.pregenerate), sending nothing. The next
+    generated run with as many processes takes them (_start_pool): its operations queue
+    behind that generation and replay what it stored. One never taken is stopped by
+    discard_warm_pools() or at exit."""
     if processes <= 0 or any(p.processes == processes for p in _WARM):
         return
     pool = _new_pool(processes)
     for _ in range(processes):   # a task per worker: the executor spawns one per submit
         pool.executor.submit(_ready)
+    if pregenerate is not None and pregenerate.case_cache is not None:
+        for operation in pregenerate.operations:
+            pool.executor.submit(_child_pregenerate, pregenerate, operation)
     _WARM.append(pool)
 
 
@@ -589,6 +612,31 @@ def _child_run(spec: ChildSpec, operation: str) -> OperationRun:
                                         spec.operations, phases=spec.phases,
                                         case_cache=spec.case_cache)
     return _CHILD_RUNS[key].operation(operation)
+
+
+_PREGENERATING: dict[tuple[Any, ...], "GeneratedRun"] = {}
+
+
+def _child_pregenerate(spec: ChildSpec, operation: str) -> bool:
+    """In a worker: generate one operation's cases into the store (a run of its own: it
+    has no identities, and _CHILD_RUNS' runs must have the real ones)."""
+    key = (spec.seed, spec.max_examples, spec.operations, spec.phases, spec.case_cache)
+    if key not in _PREGENERATING:
+        caller = Caller(spec.endpoint, spec.region, spec.credentials, timeout_s=spec.timeout_s)
+        _PREGENERATING[key] = GeneratedRun(caller, spec.identities, spec.seed,
+                                           spec.max_examples, spec.operations,
+                                           phases=spec.phases, case_cache=spec.case_cache)
+    return _PREGENERATING[key].pregenerate(operation)
+
+
+def pregeneration_spec(seed: int, max_examples: int, operations: tuple[str, ...],
+                       case_cache: Path | None) -> ChildSpec | None:
+    """What warm_pool needs to generate cases before the target is known (None: no store).
+    The endpoint is a placeholder: nothing is sent, and cases do not depend on it."""
+    if case_cache is None or not operations:
+        return None
+    return ChildSpec("http://127.0.0.1/", "us-east-1", AwsCredentials("unused", "unused"),
+                     1.0, Identities(), seed, max_examples, operations, PHASES, case_cache)
 
 
 def _case_store(directory: Path | None, seed: int, max_examples: int,

@@ -75,13 +75,16 @@ def selected_operations(items: list[pytest.Item]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(ops))
 
 
-def warm_up(items: list[pytest.Item]) -> None:
+def warm_up(items: list[pytest.Item], config: RunConfig) -> None:
     """At collection's end (plugin.py): generated items selected, so their worker processes
-    start now and load while the hand-written checks run (runner.warm_pool)."""
-    if selected_operations(items) and processes() > 0:
-        from conformance.generated.runner import warm_pool
+    start now, load, and generate the cases the store lacks while the hand-written checks
+    run (runner.warm_pool, GeneratedRun.pregenerate)."""
+    operations = selected_operations(items)
+    if operations and processes() > 0:
+        from conformance.generated.runner import pregeneration_spec, warm_pool
 
-        warm_pool(processes())
+        warm_pool(processes(), pregeneration_spec(config.seed, config.examples, operations,
+                                                  config.case_cache_dir))
 
 
 @pytest.fixture(scope="session")
