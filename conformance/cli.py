@@ -244,7 +244,13 @@ def _interrupted() -> bool:
 
 def _stop_if_interrupted() -> None:
     if _interrupted():
-        raise KeyboardInterrupt
+        _raise_interrupt()
+
+
+def _raise_interrupt() -> NoReturn:
+    from conformance.targets.process import SignalInterrupt
+
+    raise SignalInterrupt  # not KeyboardInterrupt itself: see SignalInterrupt
 
 
 def _target_names(config: RunConfig) -> list[str]:
@@ -379,7 +385,7 @@ def _finish(config: RunConfig, name: str, staged: Path, code: int) -> int:
     results_file = staged / "results.json"
     doc = results_json.read(results_file) if results_file.exists() else None
     if _interrupted() or (doc is not None and doc.get("interrupted")):
-        raise KeyboardInterrupt
+        _raise_interrupt()
     if code == ExitCode.USAGE_ERROR:
         return EXIT_USAGE
     if doc is None:

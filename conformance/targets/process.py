@@ -260,6 +260,14 @@ def stop_all() -> None:
         child.stop()
 
 
+class SignalInterrupt(KeyboardInterrupt):
+    """What the handler raises: a subclass, never KeyboardInterrupt itself. CPython 3.11
+    marks a KeyboardInterrupt (that exact type) leaving exec()/eval() of source text as
+    unhandled even when a caller catches it, and `python -m` then ends by killing itself
+    with SIGINT (exit -2), whatever code main returned. A signal during a lazy import's
+    dataclass or namedtuple creation did exactly that in CI."""
+
+
 def _on_signal(signum: int, frame: FrameType | None) -> None:
     if os.getpid() != _STATE["owner"]:  # inherited by a fork: behave as if never installed
         signal.signal(signum, signal.SIG_DFL)
@@ -268,7 +276,7 @@ def _on_signal(signum: int, frame: FrameType | None) -> None:
     _STATE["interrupted"] = True
     stop_all()
     if not _STATE["deferred"]:
-        raise KeyboardInterrupt(f"signal {signum}")
+        raise SignalInterrupt(f"signal {signum}")
 
 
 @contextmanager
