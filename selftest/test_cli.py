@@ -73,8 +73,11 @@ def test_moto_run_is_green_with_every_deviation_expected(tmp_path: Path,
            if c["outcome"] in ("failed", "unexpected-pass", "error")]
     assert proc.returncode == 0 and not bad, (proc.returncode, bad, proc.stderr[-2000:])
     outcomes = {c["id"]: c["outcome"] for c in doc["checks"]}
-    listed = [i for i in known_deviations(expectations_copy) if i in outcomes]
-    assert listed and all(outcomes[i] == "expected-failure" for i in listed)
+    entries = known_deviations(expectations_copy)
+    listed = [i for i in entries if i in outcomes]
+    # a random entry's failing cases may not be drawn by this seed: then it passes
+    assert listed and all(outcomes[i] == "expected-failure" or (
+        entries[i].get("random") and outcomes[i] == "passed") for i in listed)
 
 
 def test_removing_one_deviation_turns_the_run_red(tmp_path: Path,

@@ -259,3 +259,38 @@ def test_an_entry_for_one_profile_applies_only_to_runs_of_that_profile(tmp_path:
         '["a"]\nreason = "r"\nevidence = "https://e"\nsignature = ["k"]\nprofiles = ["weekly"]\n')
     with pytest.raises(ExpectationsError, match="unknown profile"):
         load_expectations("t", tmp_path)
+
+
+# -- random: a deviation whose failing cases are random draws ----------------------------------
+def test_a_random_entry_is_expected_when_drawn_and_passes_when_not(tmp_path: Path) -> None:
+    """moto's generated.AdminCreateUser.output-shape fails in dev seed 0 (1 of 19 cases) and
+    passes in dev seed 1: a profile list called that failure new under one seed and known
+    under another. A random entry: same failure, expected under every seed; no failing case
+    drawn, a pass with a note (not an unexpected pass); failing another way, still failed."""
+    from conformance.results.expectations import (
+        ExpectationsError, apply, load_expectations,
+    )
+    from conformance.results.outcome import CheckResult
+
+    (tmp_path / "t.toml").write_text(
+        '["g"]\nreason = "accepts bad names"\nevidence = "https://e"\n'
+        'signature = ["200 body violates the output shape"]\nrandom = true\n'
+        '\n["h"]\nreason = "r"\nevidence = "https://e"\nsignature = ["k"]\n')
+    entries = load_expectations("t", tmp_path, profile="dev")
+
+    def result(check_id: str, outcome: str, signature: list[str] | None = None) -> CheckResult:
+        return CheckResult(check_id, "AdminCreateUser", "generated", outcome,
+                           signature=signature)
+
+    drawn = apply(result("g", "failed", ["200 body violates the output shape"]), entries)
+    assert drawn.outcome == "expected-failure"
+    missed = apply(result("g", "passed"), entries)
+    assert missed.outcome == "passed" and "drew none" in missed.message
+    other = apply(result("g", "failed", ["5xx text/html"]), entries)
+    assert other.outcome == "failed" and "changed failure" in other.message
+    stale = apply(result("h", "passed"), entries)  # without random: still a stale entry
+    assert stale.outcome == "unexpected-pass"
+    (tmp_path / "t.toml").write_text(
+        '["g"]\nreason = "r"\nevidence = "https://e"\nsignature = ["k"]\nrandom = "yes"\n')
+    with pytest.raises(ExpectationsError, match="'random' must be true or false"):
+        load_expectations("t", tmp_path)

@@ -12,9 +12,18 @@ Applying an entry to a result:
 Generated pairs record their failure kinds; a pair fails only when a kind not recorded
 appears (fewer kinds, or other counts, are no change).
 
-An entry may carry `profiles = ["nightly"]`: a deviation only that profile's volume of
-generated cases finds. It applies to runs of those profiles only; in the others the check is
-judged with no entry, so it does not turn into an `unexpected-pass` there.
+An entry may carry `random = true`: its failing cases are random draws (fuzzing-phase
+cases, state-machine sequences), so whether a run meets one depends on its seed, profile and
+example count, not on the target. Failing as recorded is an `expected-failure` in any run;
+passing stays `passed`, with a message saying the run drew none of the deviation's cases
+(not an `unexpected-pass`: a pass proves nothing about a deviation the run never met, and
+the same seed always gives the same verdict). `baseline --prune` still removes it once it
+passes in every run given.
+
+An entry may carry `profiles = ["nightly"]`: a deviation only that profile's settings can
+meet at all. It applies to runs of those profiles only; in the others the check is judged
+with no entry. A deviation that depends on the draw is `random`, not a profile list: a
+profile list would call the same failure known under one seed and new under another.
 
 The files are validated before any target starts (`validate`): TOML syntax, duplicate
 tables, unknown keys, wrong types and ids that name no check are one line and exit 2, so a
@@ -38,7 +47,7 @@ from conformance.signature import kinds_ok, render, same
 
 GENERATED_CATEGORY = "generated"
 KEYS = {"reason": str, "evidence": str, "signature": list}
-OPTIONAL_KEYS = {"profiles": list}
+OPTIONAL_KEYS = {"profiles": list, "random": bool}
 
 
 class ExpectationsError(ConfigError):
@@ -52,6 +61,7 @@ class Expectation:
     evidence: str
     signature: tuple[str, ...] = ()
     profiles: tuple[str, ...] = ()  # empty: every profile
+    random: bool = False             # its failing cases are random draws (see above)
 
     def applies_to(self, profile: str | None) -> bool:
         return profile is None or not self.profiles or profile in self.profiles
@@ -126,8 +136,11 @@ def _entry(path: Path, check_id: str, value: Any,
         if unknown:
             raise ExpectationsError(f"{where}: unknown profile(s) {unknown} in 'profiles' "
                                     f"(choose from {sorted(PROFILES)})")
+    drawn = value.get("random", False)
+    if not isinstance(drawn, bool):
+        raise ExpectationsError(f"{where}: 'random' must be true or false")
     return Expectation(check_id, value["reason"], value["evidence"],
-                       tuple(value["signature"]), tuple(profiles))
+                       tuple(value["signature"]), tuple(profiles), drawn)
 
 
 def _require(where: str, key: str, value: Any, kind: type) -> None:
@@ -149,6 +162,9 @@ def apply(result: CheckResult, expectations: dict[str, Expectation]) -> CheckRes
             result.outcome = EXPECTED_FAILURE
         else:
             result.message = f"changed failure: {_change(entry, result)}: {result.message}"
+    elif result.outcome == PASSED and entry.random:
+        result.message = ("known deviation with randomly drawn cases; this run drew none of "
+                          f"them ({entry.reason})")
     elif result.outcome == PASSED:
         result.outcome = UNEXPECTED_PASS
         result.message = (f"listed as a known deviation ({entry.reason}) but passed: "
