@@ -137,3 +137,28 @@ def test_the_default_store_is_the_users_cache(monkeypatch: pytest.MonkeyPatch,
                                               tmp_path: Path) -> None:
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
     assert casestore.default_dir() == tmp_path / "cognito-conformance" / "cases"
+
+
+def test_a_run_keeps_only_the_most_recently_used_keys(tmp_path: Path) -> None:
+    """Every change to the generation code or the document is a new key (~1 MB): without a
+    prune the store grows by one folder per commit. Only the KEEP_KEYS folders used last
+    stay, never the current one, and nothing not named like a key is touched; a load marks
+    its folder used (an old key replayed today outlives newer unused ones)."""
+    import os
+
+    keys = [f"{i:032x}" for i in range(casestore.KEEP_KEYS + 3)]
+    for age, key in enumerate(keys):  # keys[0] the newest
+        folder = tmp_path / key
+        folder.mkdir()
+        (folder / "SignUp.cases").write_bytes(b"x")
+        os.utime(folder, (1e9 - age * 60, 1e9 - age * 60))
+    (tmp_path / "notes").mkdir()
+    oldest, replayed = keys[-1], keys[-2]
+    store = casestore.CaseStore(tmp_path, replayed)
+    store.save("GetUser", [("record",)])
+    assert store.load("GetUser") == [("record",)]   # used now: the newest
+    removed = casestore.prune(tmp_path, current=oldest)
+    left = sorted(p.name for p in tmp_path.iterdir())
+    assert sorted(removed) == sorted(keys[casestore.KEEP_KEYS - 1:-2])
+    assert replayed in left and oldest in left and "notes" in left
+    assert len(left) == casestore.KEEP_KEYS + 2   # the kept, the current one, notes

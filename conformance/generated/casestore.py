@@ -22,6 +22,9 @@ replayed cases too, so a replay that differs from generation shows.
 
 Where: `--case-cache DIR` (CC_CASE_CACHE), default `$XDG_CACHE_HOME/cognito-conformance/cases`
 (~/.cache/...); `off` disables it. The directory is the user's own (0700): pickles are code.
+It holds one folder per run key (~1 MB for ci, ~2 MB for nightly), and every change to the
+generation code or the document makes a new key; so each run ends by removing all but the
+KEEP_KEYS most recently used key folders (`prune`; a load or save marks a folder used).
 
 Private Schemathesis API, knowingly: rebuilding a case needs `Case(..., meta=...)` and clearing
 CaseMetadata's per-process hash fields (`_dirty`, `_last_validated_hashes`, `_initial_hashes`,
@@ -37,6 +40,7 @@ import hashlib
 import json
 import os
 import pickle
+import shutil
 import tempfile
 import zlib
 from dataclasses import dataclass
@@ -47,6 +51,7 @@ from typing import Any
 from conformance.paths import case_store_dir
 
 FORMAT = 1                      # bump when what a record holds changes
+KEEP_KEYS = 12                  # run-key folders a prune keeps: the most recently used
 LIBRARIES = ("schemathesis", "hypothesis", "hypothesis-jsonschema", "jsonschema-rs")
 _NOT_SET = "<schemathesis NOT_SET>"
 
@@ -86,7 +91,9 @@ class CaseStore:
 
     def load(self, operation: str) -> list[tuple[Any, ...]] | None:
         try:
-            return pickle.loads(zlib.decompress(self.path(operation).read_bytes()))
+            records = pickle.loads(zlib.decompress(self.path(operation).read_bytes()))
+            os.utime(self.directory / self.key)  # used: the last folder a prune removes
+            return records
         except FileNotFoundError:
             return None
         except Exception:  # noqa: BLE001 - unreadable or stale: generate again
@@ -103,6 +110,27 @@ class CaseStore:
             os.replace(tmp, target)
         except OSError:
             pass  # a read-only or full cache costs time, never a result
+
+
+def prune(directory: Path, keep: int = KEEP_KEYS, current: str | None = None) -> list[str]:
+    """Remove the run-key folders of `directory` beyond the `keep` most recently used (never
+    `current`, nor anything not named like a key); returns the keys removed. Another run
+    using a removed key only generates its cases again."""
+    try:
+        folders = [p for p in directory.iterdir() if p.is_dir() and _is_key(p.name)]
+        folders.sort(key=lambda p: p.stat().st_mtime, reverse=True)
+    except OSError:
+        return []
+    removed = []
+    for folder in folders[keep:]:
+        if folder.name != current:
+            shutil.rmtree(folder, ignore_errors=True)
+            removed.append(folder.name)
+    return removed
+
+
+def _is_key(name: str) -> bool:
+    return len(name) == 32 and all(c in "0123456789abcdef" for c in name)
 
 
 def snapshot(case: Any) -> tuple[Any, ...]:

@@ -352,6 +352,8 @@ class GeneratedRun:
         if self.pool is not None:
             _stop_pool(self.pool)
             self.pool = None
+        if self.store is not None:  # the store keeps the most recently used keys only
+            casestore.prune(self.store.directory, current=self.store.key)
 
     def _run(self, name: str) -> OperationRun:
         run = self._current = OperationRun(name)
