@@ -226,6 +226,8 @@ def test_frozen_while_generated_cases_run_is_exit_3_within_30_s(
     assert errors and all(c.get("unreachable") for c in errors), \
         [(c["id"], c["message"][:300]) for c in errors if not c.get("unreachable")]
     assert all(c["message"].startswith("target stopped answering") for c in errors)
+    cut = [o for o in doc["observations"] if o["outcome"] == "error"]
+    assert all(o.get("unreachable") for o in cut), [o["id"] for o in cut]
 
 
 # -- at start: silent, 500, not Cognito ---------------------------------------------------------

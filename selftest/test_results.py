@@ -162,6 +162,16 @@ def test_results_json_keys_match_design_schema() -> None:
     assert set(doc["observations"][0]) == OBSERVATION_KEYS | OBSERVATION_EXTRA_KEYS
 
 
+def test_an_observation_cut_short_by_a_gone_target_says_so() -> None:
+    """As a check's error does: `unreachable` tells the target's doing from the suite's."""
+    gone = CheckResult(id="o.x", operation="SignUp", category="observation", outcome=ERROR,
+                       message="target stopped answering", unreachable=True)
+    ours = CheckResult(id="o.y", operation="SignUp", category="observation", outcome=ERROR,
+                       message="generation failed: boom")
+    observations = doc_of([], [gone, ours])["observations"]
+    assert [o.get("unreachable") for o in observations] == [True, None]
+
+
 def test_results_json_values_have_design_types() -> None:
     doc = doc_of([result(FAILED, "b"), result(PASSED, "a")])
     assert doc["schema"] == results_json.SCHEMA_VERSION == 1

@@ -50,10 +50,13 @@ def build(target: dict[str, Any], results: list[CheckResult], observations: list
 
 
 def _observation(result: CheckResult) -> dict[str, Any]:
-    return {"id": result.id, "operation": result.operation, "observed": result.observed,
-            "outcome": "recorded" if result.outcome == "passed" else result.outcome,
-            "message": result.message, "why": "AWS behaviour unknown or disputed",
-            "evidence": result.evidence, "reproduce": result.reproduce}
+    out = {"id": result.id, "operation": result.operation, "observed": result.observed,
+           "outcome": "recorded" if result.outcome == "passed" else result.outcome,
+           "message": result.message, "why": "AWS behaviour unknown or disputed",
+           "evidence": result.evidence, "reproduce": result.reproduce}
+    if result.unreachable:  # an error because the target stopped answering, as for checks
+        out["unreachable"] = True
+    return out
 
 
 def write_atomic(path: Path, text: str) -> None:
