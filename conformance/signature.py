@@ -19,6 +19,13 @@ Generated (operation, check) pairs get a coarse signature instead: the set of fa
 (`5xx text/html`, `2xx accepted`, `400 non-validation __type` ...). Case counts vary with the
 profile and seed, kinds much less: a listed pair fails only when a kind not recorded appears
 (`kinds_ok`), so a new kind of failure is red and a count change is not.
+
+The state machine's facts (`state.machine.*`) are random draws too: the seed decides which
+sequences run, so which steps of a fact a run reaches, and which of them diverges first,
+vary (and a target whose answer depends on history, such as cognito-local's one stored code
+per user, answers one step in two ways). Their signatures are compared as sets the same way
+(`drawn`): a step answered in a way not recorded is red; a step this run did not reach is
+not a change. An entry records the union of what its runs saw (`baseline` merges it).
 """
 
 from __future__ import annotations
@@ -80,6 +87,14 @@ def kinds(values: Iterable[str]) -> list[str]:
 def same(expected: list[str], observed: list[str]) -> bool:
     """Hand-written checks: the signature must be the same, aspect for aspect."""
     return sorted(expected) == sorted(observed)
+
+
+MACHINE_PREFIX = "state.machine."
+
+
+def drawn(check_id: str, category: str | None) -> bool:
+    """Is this check's signature a set of kinds (generated pairs, state-machine facts)?"""
+    return category == "generated" or check_id.startswith(MACHINE_PREFIX)
 
 
 def kinds_ok(expected: list[str], observed: list[str]) -> bool:

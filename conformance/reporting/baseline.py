@@ -9,8 +9,9 @@ unexpected passes are listed as comments: an error is not a deviation, and an un
 pass means an entry is stale.
 
 Several results files of one target (other seeds or profiles) are merged: a generated pair
-records the union of the failure kinds the runs saw, so a profile that finds fewer kinds
-stays green; a hand-written check whose signature differs between the runs is flagged.
+(or a state-machine fact) records the union of the failure kinds (diverging steps) the runs
+saw, so a run that meets fewer stays green; a hand-written check whose signature differs
+between the runs is flagged.
 
 `--update FILE` rewrites an existing expectations file in place instead: every entry's
 `signature` is set from the runs (reasons, evidence and comments are kept), failing checks
@@ -28,6 +29,7 @@ from typing import Any
 from conformance.results.outcome import (
     ERROR, EXPECTED_FAILURE, FAILED, PASSED, UNEXPECTED_PASS,
 )
+from conformance.signature import drawn
 
 REASON_CHARS = 240
 RUN_TOKEN = re.compile(r"ccf[\w-]*")  # run-specific names: drafts stay stable across runs
@@ -136,7 +138,7 @@ def _merge(check: dict[str, Any], other: dict[str, Any]) -> None:
         check.update(other)
         return
     mine, theirs = check.get("signature") or [], other.get("signature") or []
-    if check.get("category") == "generated":
+    if drawn(check["id"], check.get("category")):
         check["signature"] = sorted(set(mine) | set(theirs))
     elif sorted(mine) != sorted(theirs):
         check["unstable"] = [mine, theirs]

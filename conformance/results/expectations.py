@@ -9,8 +9,9 @@ Applying an entry to a result:
 - failed with another signature       -> stays `failed`: "changed failure: was ..., now ...",
   so a deviation listed for its message never hides a new status, type or header problem;
 - passed                              -> `unexpected-pass` (the entry is stale: remove it).
-Generated pairs record their failure kinds; a pair fails only when a kind not recorded
-appears (fewer kinds, or other counts, are no change).
+Generated pairs record their failure kinds, state-machine facts their diverging steps; such
+a check fails only when a kind or step answer not recorded appears (fewer, or other counts,
+are no change: which ones a run meets depends on its seed; conformance/signature.py).
 
 An entry may carry `random = true`: its failing cases are random draws (fuzzing-phase
 cases, state-machine sequences), so whether a run meets one depends on its seed, profile and
@@ -43,9 +44,8 @@ from conformance.paths import expectations_dir
 from conformance.results.outcome import (
     EXPECTED_FAILURE, FAILED, PASSED, UNEXPECTED_PASS, CheckResult,
 )
-from conformance.signature import kinds_ok, render, same
+from conformance.signature import drawn, kinds_ok, render, same
 
-GENERATED_CATEGORY = "generated"
 KEYS = {"reason": str, "evidence": str, "signature": list}
 OPTIONAL_KEYS = {"profiles": list, "random": bool}
 
@@ -69,7 +69,7 @@ class Expectation:
     def matches(self, result: CheckResult) -> bool:
         """Does the result fail the way this entry recorded?"""
         observed = list(result.signature or [])
-        if result.category == GENERATED_CATEGORY:
+        if drawn(result.id, result.category):
             return bool(observed) and kinds_ok(list(self.signature), observed)
         return same(list(self.signature), observed)
 
@@ -136,11 +136,11 @@ def _entry(path: Path, check_id: str, value: Any,
         if unknown:
             raise ExpectationsError(f"{where}: unknown profile(s) {unknown} in 'profiles' "
                                     f"(choose from {sorted(PROFILES)})")
-    drawn = value.get("random", False)
-    if not isinstance(drawn, bool):
+    random_draws = value.get("random", False)
+    if not isinstance(random_draws, bool):
         raise ExpectationsError(f"{where}: 'random' must be true or false")
     return Expectation(check_id, value["reason"], value["evidence"],
-                       tuple(value["signature"]), tuple(profiles), drawn)
+                       tuple(value["signature"]), tuple(profiles), random_draws)
 
 
 def _require(where: str, key: str, value: Any, kind: type) -> None:
@@ -173,7 +173,7 @@ def apply(result: CheckResult, expectations: dict[str, Expectation]) -> CheckRes
 
 
 def _change(entry: Expectation, result: CheckResult) -> str:
-    if result.category == GENERATED_CATEGORY:
+    if drawn(result.id, result.category):
         new = sorted(set(result.signature or []) - set(entry.signature))
         return f"new failure kind(s) {', '.join(new)} (recorded: {render(list(entry.signature))})"
     return f"was {render(list(entry.signature))}, now {render(result.signature)}"
