@@ -90,7 +90,7 @@ VERIFIED_EMAIL = ("admin-reset",)
 
 
 def policy_password() -> str:
-    """Valid under the strict policy of provision.POOLS['main'] (and remembered as secret)."""
+    """Valid under the strict policy of provision.POOLS['generated'] (and remembered as secret)."""
     value = f"Gg{secrets.token_hex(6)}7#"
     remember(value)
     return value
@@ -156,7 +156,8 @@ class _Setup:
     label: str = "gen"   # usernames are <run prefix>-<label>-<user>
 
     def run(self, provisioner: Provisioner) -> Identities:
-        client = provisioner.client("main", "public")
+        # a pool of its own (provision.POOLS["generated"]): no hand-written check's users in it
+        client = provisioner.client("generated", "public")
         self.ids.values.update(client_id=client.client_id, pool_id=client.pool_id)
         for user in USERS:
             self._sign_up(provisioner.prefix, user)
