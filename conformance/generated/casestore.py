@@ -52,6 +52,7 @@ from conformance.paths import case_store_dir
 
 FORMAT = 1                      # bump when what a record holds changes
 KEEP_KEYS = 12                  # run-key folders a prune keeps: the most recently used
+KEY_CHARS = 32                  # a run key: this many hex digits (prune removes only such names)
 LIBRARIES = ("schemathesis", "hypothesis", "hypothesis-jsonschema", "jsonschema-rs")
 _NOT_SET = "<schemathesis NOT_SET>"
 
@@ -76,7 +77,7 @@ def run_key(document: str, seed: int, max_examples: int, phases: tuple[str, ...]
     text = json.dumps({"format": FORMAT, "document": hashlib.sha256(document.encode()).hexdigest(),
                        "seed": seed, "max_examples": max_examples, "phases": list(phases),
                        "code": generation_code, "versions": _versions()}, sort_keys=True)
-    return hashlib.sha256(text.encode()).hexdigest()[:32]
+    return hashlib.sha256(text.encode()).hexdigest()[:KEY_CHARS]
 
 
 @dataclass(frozen=True)
@@ -130,7 +131,7 @@ def prune(directory: Path, keep: int = KEEP_KEYS, current: str | None = None) ->
 
 
 def _is_key(name: str) -> bool:
-    return len(name) == 32 and all(c in "0123456789abcdef" for c in name)
+    return len(name) == KEY_CHARS and all(c in "0123456789abcdef" for c in name)
 
 
 def snapshot(case: Any) -> tuple[Any, ...]:
